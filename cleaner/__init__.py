@@ -1,0 +1,8 @@
+"""cleaner: remove scraping residue (captions, credits, navigation, stray tokens) from article text,
+and say exactly what was removed."""
+from .api import Cleaner, clean, load_rules
+from .model import CleanResult, CleanerError, Removal, Rule, RulePack, apply_removals
+
+__all__ = ["clean", "Cleaner", "CleanResult", "Removal", "Rule", "RulePack", "CleanerError",
+           "load_rules", "apply_removals"]
+__version__ = "0.1.0"

@@ -1,0 +1,43 @@
+"""Run every rule's own examples: texts it must change (and into what) and texts it must keep."""
+from __future__ import annotations
+
+from typing import Sequence
+
+from .engine import Engine
+from .model import CleanerError, Example, Rule
+
+
+def example_engine(rule: Rule, rules: Sequence[Rule], timeout: float = 2.0) -> Engine:
+    """The rule alone, behind the earlier rules its conditions name (``removed_by``)."""
+    names = {n for side in (rule.when.prev, rule.when.next) if side for n in side.removed_by}
+    deps = []
+    for r in rules:
+        if r is rule:
+            break
+        if r.id in names or r.category in names:
+            deps.append(r)
+    return Engine(deps + [rule], timeout=timeout)
+
+
+def example_problem(rule: Rule, example: Example, engine: Engine) -> str | None:
+    """What is wrong with one example, or None if the rule does what the example says."""
+    try:
+        result = engine.clean(example.text)
+    except CleanerError as e:
+        return f"{rule.path}:{example.line}: rule {rule.id!r}: {e}"
+    fired = any(r.rule == rule.id for r in result.removals)
+    if example.result is None:
+        if fired or result.text != example.text:
+            return f"{rule.path}:{example.line}: rule {rule.id!r} changes a text it must keep: {example.text!r} -> {result.text!r}"
+    elif not fired or result.text != example.result:
+        return (f"{rule.path}:{example.line}: rule {rule.id!r} should turn {example.text!r} into "
+                f"{example.result!r}, gives {result.text!r}")
+    return None
+
+
+def check_examples(rules: Sequence[Rule], timeout: float = 2.0) -> list[str]:
+    problems = []
+    for rule in rules:
+        engine = example_engine(rule, rules, timeout)
+        problems.extend(p for p in (example_problem(rule, ex, engine) for ex in rule.examples) if p)
+    return problems

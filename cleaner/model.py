@@ -1,0 +1,134 @@
+"""The data that flows through cleaner: rules in, a result with its removal log out.
+
+Frozen dataclasses only; no behaviour beyond small derived views.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+#: What a rule does to what its pattern matched.
+ACTIONS = ("drop", "strip", "replace", "fix-encoding")
+
+
+class CleanerError(Exception):
+    """The one error the library raises: bad rules, bad input or a runaway pattern.
+
+    Its message is one line, ready to print as it is.
+    """
+
+
+@dataclass(frozen=True)
+class Example:
+    """A text a rule must change into ``result`` (``result`` None means: must stay as it is)."""
+
+    text: str
+    result: Optional[str]
+    line: int  # where the example stands in its YAML file, for error messages
+
+
+@dataclass(frozen=True)
+class Neighbour:
+    """A condition on the nearest non-blank line before or after a candidate line."""
+
+    pattern: Any = None  # compiled regex the neighbour's text must match (search)
+    not_pattern: Any = None  # compiled regex the neighbour's text must not match
+    removed: Optional[bool] = None  # neighbour already removed (True) or still there (False)
+    removed_by: tuple[str, ...] = ()  # ...removed by one of these rule ids or categories
+    adjacent: bool = False  # no blank line in between
+    exists: Optional[bool] = None  # True: there must be such a line; False: there must be none
+
+
+@dataclass(frozen=True)
+class Conditions:
+    """Line conditions a match must also meet; all given ones must hold."""
+
+    first: Optional[int] = None  # among the first N non-blank lines
+    last: Optional[int] = None  # among the last N non-blank lines
+    min_words: Optional[int] = None
+    max_words: Optional[int] = None
+    final_punctuation: Optional[bool] = None  # ends with . ! ? : ; or a closing quote after one
+    min_run: Optional[int] = None  # part of a run of at least N consecutive matching lines
+    prev: Optional[Neighbour] = None
+    next: Optional[Neighbour] = None
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    category: str
+    description: str
+    pattern: Any  # compiled `regex` pattern
+    source: str  # the pattern as written
+    action: str  # one of ACTIONS
+    replacement: str = ""
+    window: int = 1  # how many consecutive lines the pattern sees at once
+    triggers: tuple[str, ...] = ()  # lower-case literals: a line without one is never tested...
+    max_length: Optional[int] = None  # ...unless the rule is a shape rule and the line is this short
+    when: Conditions = field(default_factory=Conditions)
+    examples: tuple[Example, ...] = ()
+    path: str = ""
+    line: int = 0  # where the rule starts in its file
+
+    @property
+    def where(self) -> str:
+        return f"{self.path}:{self.line}"
+
+
+@dataclass(frozen=True)
+class RulePack:
+    path: str
+    category: str
+    description: str
+    rules: tuple[Rule, ...]
+
+
+@dataclass(frozen=True)
+class Removal:
+    """One change, as an exact patch against the input: ``input[start:end]`` became ``replacement``."""
+
+    rule: str
+    category: str
+    line: int  # 1-based line of ``start`` in the input
+    start: int
+    end: int
+    text: str
+    replacement: str = ""
+    detail: str = ""  # e.g. the ftfy steps behind a repair
+
+    def to_dict(self) -> dict:
+        d = {
+            "rule": self.rule,
+            "category": self.category,
+            "line": self.line,
+            "start": self.start,
+            "end": self.end,
+            "text": self.text,
+            "replacement": self.replacement,
+        }
+        if self.detail:
+            d["detail"] = self.detail
+        return d
+
+
+@dataclass(frozen=True)
+class CleanResult:
+    text: str
+    removals: tuple[Removal, ...]
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.removals)
+
+
+def apply_removals(text: str, removals) -> str:
+    """Apply a removal log to the text it was made from; gives the cleaned text exactly."""
+    out, pos = [], 0
+    for r in sorted(removals, key=lambda r: r.start):
+        if r.start < pos:
+            raise ValueError(f"overlapping removals at offset {r.start}")
+        out.append(text[pos:r.start])
+        out.append(r.replacement)
+        pos = r.end
+    out.append(text[pos:])
+    return "".join(out)

@@ -1,0 +1,341 @@
+"""Find, load, validate and compile rule packs.
+
+A pack is a YAML file; loading reports every problem at once, each as ``path:line: what is wrong``.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Iterable
+
+import regex
+import yaml
+
+from .model import ACTIONS, Conditions, CleanerError, Example, Neighbour, Rule, RulePack
+
+PACK_KEYS = {"category", "description", "rules"}
+RULE_KEYS = {
+    "id", "category", "description", "pattern", "action", "replacement", "window",
+    "triggers", "max_length", "when", "examples",
+}
+WHEN_KEYS = {"first", "last", "min_words", "max_words", "final_punctuation", "min_run", "prev", "next"}
+NEIGHBOUR_KEYS = {"pattern", "not_pattern", "removed", "removed_by", "adjacent", "exists"}
+EXAMPLE_KEYS = {"remove", "change", "keep"}
+ID_RE = regex.compile(r"[a-z0-9][a-z0-9._-]*")
+# MULTILINE: in a window of several lines, ^ and $ mark each line's ends.
+PATTERN_FLAGS = regex.MULTILINE | regex.VERSION0
+
+
+# --- YAML with line numbers --------------------------------------------------------------------
+
+class _Map(dict):
+    line = 0
+    key_lines: dict
+
+
+class _Seq(list):
+    line = 0
+    item_lines: list
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader that keeps line numbers and refuses duplicate keys (PyYAML keeps the last one)."""
+
+    def __init__(self, stream, path):
+        super().__init__(stream)
+        self.path = path
+        self.problems: list[str] = []
+
+
+def _construct_map(loader: _Loader, node):
+    m = _Map()
+    m.line = node.start_mark.line + 1
+    m.key_lines = {}
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        line = key_node.start_mark.line + 1
+        try:
+            hash(key)
+        except TypeError:
+            loader.problems.append(f"{loader.path}:{line}: a mapping key must be a plain value")
+            continue
+        if key in m:
+            loader.problems.append(
+                f"{loader.path}:{line}: duplicate key {key!r} (first at line {m.key_lines[key]})"
+            )
+            continue
+        m[key] = loader.construct_object(value_node, deep=True)
+        m.key_lines[key] = line
+    return m
+
+
+def _construct_seq(loader: _Loader, node):
+    s = _Seq(loader.construct_object(child, deep=True) for child in node.value)
+    s.line = node.start_mark.line + 1
+    s.item_lines = [child.start_mark.line + 1 for child in node.value]
+    return s
+
+
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_map)
+_Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_seq)
+
+
+def _load_yaml(path: str, problems: list[str]):
+    try:
+        with open(path, encoding="utf-8") as f:
+            source = f.read()
+    except (OSError, UnicodeDecodeError) as e:
+        problems.append(f"{path}:1: cannot read rule file: {e}")
+        return None
+    loader = _Loader(source, path)
+    try:
+        data = loader.get_single_data()
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        line = mark.line + 1 if mark else 1
+        what = getattr(e, "problem", None) or str(e).splitlines()[0]
+        problems.append(f"{path}:{line}: invalid YAML: {what}")
+        return None
+    finally:
+        loader.dispose()
+    problems.extend(loader.problems)
+    return data
+
+
+# --- finding packs -----------------------------------------------------------------------------
+
+def default_rules_dir() -> Path:
+    """The packs shipped with cleaner: inside the wheel, or at the repository root when editable."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "rules", here.parent / "rules"):
+        if candidate.is_dir() and any(candidate.glob("*.yaml")):
+            return candidate
+    raise CleanerError(f"cannot find the default rule packs (looked in {here / 'rules'} and {here.parent / 'rules'})")
+
+
+def pack_files(paths: Iterable[os.PathLike | str]) -> list[str]:
+    """Expand files and folders into pack files: a folder gives its *.yaml/*.yml in name order."""
+    files: list[str] = []
+    for p in paths:
+        p = Path(p)
+        if p.is_dir():
+            found = sorted(list(p.glob("*.yaml")) + list(p.glob("*.yml")), key=lambda x: x.name)
+            if not found:
+                raise CleanerError(f"{p}: no rule packs (*.yaml) in this folder")
+            files.extend(str(f) for f in found)
+        elif p.is_file():
+            files.append(str(p))
+        else:
+            raise CleanerError(f"{p}: no such rule file or folder")
+    return files
+
+
+# --- validation --------------------------------------------------------------------------------
+
+class _Checker:
+    """Collects problems for one file; every check names the line it is about."""
+
+    def __init__(self, path: str, problems: list[str]):
+        self.path = path
+        self.problems = problems
+
+    def bad(self, line: int, what: str) -> None:
+        self.problems.append(f"{self.path}:{line}: {what}")
+
+    def keys(self, m: _Map, allowed: set, what: str) -> None:
+        for k in m:
+            if k not in allowed:
+                self.bad(m.key_lines.get(k, m.line), f"unknown key {k!r} in {what} (allowed: {', '.join(sorted(allowed))})")
+
+    def typed(self, m: _Map, key: str, kind, what: str, default=None):
+        if key not in m:
+            return default
+        value = m[key]
+        ok = isinstance(value, kind) and not (kind is int and isinstance(value, bool))
+        if not ok:
+            names = kind.__name__ if isinstance(kind, type) else "/".join(k.__name__ for k in kind)
+            self.bad(m.key_lines[key], f"{what}: {key!r} must be {names}, not {type(value).__name__}")
+            return default
+        if kind is int and value < 0:
+            self.bad(m.key_lines[key], f"{what}: {key!r} must not be negative")
+            return default
+        return value
+
+    def pattern(self, m: _Map, key: str, what: str):
+        src = self.typed(m, key, str, what)
+        if src is None:
+            return None, None
+        try:
+            return regex.compile(src, PATTERN_FLAGS), src
+        except regex.error as e:
+            self.bad(m.key_lines[key], f"{what}: {key} does not compile: {e}")
+            return None, src
+
+
+def _neighbour(c: _Checker, m, what: str) -> Neighbour | None:
+    if not isinstance(m, _Map):
+        c.bad(getattr(m, "line", 0), f"{what} must be a mapping")
+        return None
+    c.keys(m, NEIGHBOUR_KEYS, what)
+    pattern, _ = c.pattern(m, "pattern", what)
+    not_pattern, _ = c.pattern(m, "not_pattern", what)
+    removed_by = c.typed(m, "removed_by", list, what, default=[])
+    if not all(isinstance(x, str) for x in removed_by):
+        c.bad(m.key_lines["removed_by"], f"{what}: removed_by must list rule ids or categories")
+        removed_by = []
+    return Neighbour(
+        pattern=pattern,
+        not_pattern=not_pattern,
+        removed=c.typed(m, "removed", bool, what),
+        removed_by=tuple(removed_by),
+        adjacent=c.typed(m, "adjacent", bool, what, default=False),
+        exists=c.typed(m, "exists", bool, what),
+    )
+
+
+def _conditions(c: _Checker, m, what: str) -> Conditions:
+    if m is None:
+        return Conditions()
+    if not isinstance(m, _Map):
+        c.bad(getattr(m, "line", 0), f"{what}: 'when' must be a mapping")
+        return Conditions()
+    c.keys(m, WHEN_KEYS, f"{what} 'when'")
+    return Conditions(
+        first=c.typed(m, "first", int, what),
+        last=c.typed(m, "last", int, what),
+        min_words=c.typed(m, "min_words", int, what),
+        max_words=c.typed(m, "max_words", int, what),
+        final_punctuation=c.typed(m, "final_punctuation", bool, what),
+        min_run=c.typed(m, "min_run", int, what),
+        prev=_neighbour(c, m["prev"], f"{what} 'prev'") if "prev" in m else None,
+        next=_neighbour(c, m["next"], f"{what} 'next'") if "next" in m else None,
+    )
+
+
+def _examples(c: _Checker, m, what: str) -> tuple[Example, ...]:
+    if m is None:
+        return ()
+    if not isinstance(m, _Map):
+        c.bad(getattr(m, "line", 0), f"{what}: 'examples' must be a mapping with remove/change/keep")
+        return ()
+    c.keys(m, EXAMPLE_KEYS, f"{what} examples")
+    out: list[Example] = []
+    for key in ("remove", "change", "keep"):
+        items = m.get(key)
+        if items is None:
+            continue
+        if not isinstance(items, _Seq):
+            c.bad(m.key_lines[key], f"{what}: examples.{key} must be a list")
+            continue
+        for item, line in zip(items, items.item_lines):
+            if key == "change":
+                if not (isinstance(item, _Map) and set(item) == {"text", "result"}
+                        and isinstance(item["text"], str) and isinstance(item["result"], str)):
+                    c.bad(line, f"{what}: each examples.change item needs 'text' and 'result' strings")
+                    continue
+                out.append(Example(item["text"], item["result"], line))
+            elif not isinstance(item, str):
+                c.bad(line, f"{what}: examples.{key} items must be strings")
+            else:
+                out.append(Example(item, "" if key == "remove" else None, line))
+    return tuple(out)
+
+
+def _rule(c: _Checker, m, pack_category: str) -> Rule | None:
+    if not isinstance(m, _Map):
+        c.bad(getattr(m, "line", 0), "each rule must be a mapping")
+        return None
+    rid = m.get("id")
+    what = f"rule {rid!r}" if isinstance(rid, str) else "rule"
+    c.keys(m, RULE_KEYS, what)
+    before = len(c.problems)
+    for key in ("id", "description", "pattern"):
+        if key not in m:
+            c.bad(m.line, f"{what}: missing required key {key!r}")
+    rid = c.typed(m, "id", str, what)
+    if rid is not None and not ID_RE.fullmatch(rid):
+        c.bad(m.key_lines["id"], f"{what}: id must be lower-case letters, digits, '.', '_' or '-'")
+    description = c.typed(m, "description", str, what, default="")
+    pattern, source = c.pattern(m, "pattern", what)
+    action = c.typed(m, "action", str, what, default="drop")
+    if action not in ACTIONS:
+        c.bad(m.key_lines["action"], f"{what}: action {action!r} is not one of {', '.join(ACTIONS)}")
+    replacement = c.typed(m, "replacement", str, what, default="")
+    if "replacement" in m and action != "replace":
+        c.bad(m.key_lines["replacement"], f"{what}: 'replacement' is only for action 'replace'")
+    if action == "replace" and "replacement" not in m:
+        c.bad(m.line, f"{what}: action 'replace' needs a 'replacement'")
+    window = c.typed(m, "window", int, what, default=1)
+    if window < 1:
+        c.bad(m.key_lines["window"], f"{what}: window must be at least 1")
+        window = 1
+    if window > 1 and action != "drop":
+        c.bad(m.key_lines["window"], f"{what}: a window of several lines can only be dropped (action: drop)")
+    triggers = c.typed(m, "triggers", list, what, default=[])
+    if not all(isinstance(t, str) and t for t in triggers):
+        c.bad(m.key_lines["triggers"], f"{what}: triggers must be non-empty strings")
+        triggers = []
+    max_length = c.typed(m, "max_length", int, what)
+    when = _conditions(c, m.get("when"), what)
+    if window > 1 and when.min_run:
+        c.bad(m.key_lines["window"], f"{what}: min_run works on single lines, not windows")
+    examples = _examples(c, m.get("examples"), what)
+    category = c.typed(m, "category", str, what, default=pack_category)
+    if len(c.problems) > before or pattern is None or rid is None:
+        return None
+    return Rule(
+        id=rid, category=category, description=description.strip(), pattern=pattern, source=source,
+        action=action, replacement=replacement, window=window,
+        triggers=tuple(t.lower() for t in triggers), max_length=max_length, when=when,
+        examples=examples, path=c.path, line=m.line,
+    )
+
+
+def _pack(path: str, problems: list[str]) -> RulePack | None:
+    data = _load_yaml(path, problems)
+    if data is None and not problems:
+        problems.append(f"{path}:1: empty rule file")
+    if data is None:
+        return None
+    c = _Checker(path, problems)
+    if not isinstance(data, _Map):
+        c.bad(1, "a rule pack must be a mapping with 'category', 'description' and 'rules'")
+        return None
+    c.keys(data, PACK_KEYS, "pack")
+    category = c.typed(data, "category", str, "pack")
+    if category is None:
+        c.bad(data.line, "pack: missing required key 'category'") if "category" not in data else None
+        category = Path(path).stem
+    rules_data = data.get("rules")
+    if not isinstance(rules_data, _Seq):
+        c.bad(data.key_lines.get("rules", data.line), "pack: 'rules' must be a list of rules")
+        return None
+    rules = tuple(r for r in (_rule(c, m, category) for m in rules_data) if r is not None)
+    return RulePack(path=path, category=category, description=str(data.get("description", "")).strip(), rules=rules)
+
+
+def load_packs(paths: Iterable[os.PathLike | str]) -> list[RulePack]:
+    """Load and validate packs in the order given; raise CleanerError listing every problem."""
+    problems: list[str] = []
+    packs = [p for p in (_pack(f, problems) for f in pack_files(paths)) if p is not None]
+    seen: dict[str, Rule] = {}
+    known = set()
+    for pack in packs:
+        for rule in pack.rules:
+            if rule.id in seen:
+                problems.append(f"{rule.where}: duplicate rule id {rule.id!r} (first at {seen[rule.id].where})")
+            seen[rule.id] = rule
+            known.update((rule.id, rule.category))
+    for rule in seen.values():
+        for side in (rule.when.prev, rule.when.next):
+            for name in side.removed_by if side else ():
+                if name not in known:
+                    problems.append(f"{rule.where}: rule {rule.id!r}: removed_by names {name!r}, which is no rule id or category")
+    if problems:
+        raise CleanerError(_summary(problems))
+    return packs
+
+
+def _summary(problems: list[str]) -> str:
+    head = f"{len(problems)} problem(s) in the rule packs" if len(problems) > 1 else problems[0]
+    return head if len(problems) == 1 else head + ":\n" + "\n".join(problems)
