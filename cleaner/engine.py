@@ -14,41 +14,51 @@ from typing import Optional, Sequence
 import ahocorasick_rs
 import regex
 
-from .model import CleanResult, CleanerError, Neighbour, Removal, Rule
 from . import normalise
+from .model import CleanResult, CleanerError, Neighbour, Removal, Rule
 
+MAX_ROUNDS = 6
 FINAL_PUNCTUATION = regex.compile(r"[.!?:;…][\"'”’»)\]]*\s*$")
-_BLANK = object()
 
 
-class _Line:
-    """A line of the input and what the rules have done to it so far."""
+class _Doc:
+    """One text being cleaned: its lines (parallel lists) and what the rules did to them.
 
-    __slots__ = ("start", "end", "term_end", "text", "pieces", "dropped", "blank")
+    Removals and edits are rare, so they are kept sparse: ``dropped`` maps a line to the rule that
+    removed it, ``pieces`` maps an edited line to its pieces ``[orig_start, orig_end, text, by]``,
+    where ``by`` is None for input text or ``(rule, detail)`` for a change.
+    """
 
-    def __init__(self, start: int, end: int, term_end: int, text: str):
-        self.start, self.end, self.term_end = start, end, term_end
-        self.text = text  # current content, without the line ending
-        self.pieces: Optional[list] = None  # [orig_start, orig_end, text, rule or None] once edited
-        self.dropped: Optional[Rule] = None
-        self.blank = not text.strip()
+    __slots__ = ("text", "n", "starts", "orig", "texts", "blank", "has_final_eol", "dropped", "pieces")
 
+    def __init__(self, text: str):
+        parts = text.split("\n")
+        self.has_final_eol = parts[-1] == ""
+        if self.has_final_eol:
+            parts.pop()
+        self.starts = list(accumulate((len(p) + 1 for p in parts), initial=0))  # one past the end too
+        if "\r" in text:  # "\r\n" endings: the "\r" belongs to the ending, not to the content
+            last = len(parts) - 1
+            parts = [p[:-1] if p.endswith("\r") and (i < last or self.has_final_eol) else p
+                     for i, p in enumerate(parts)]
+        self.text = text
+        self.n = len(parts)
+        self.orig = parts
+        self.texts = list(parts)  # current content of each line
+        self.blank = [not t or t.isspace() for t in parts]
+        self.dropped: dict[int, Rule] = {}
+        self.pieces: dict[int, list] = {}
 
-def split_lines(text: str) -> list[_Line]:
-    """Lines with their offsets; the ending ("\\n" or "\\r\\n") stays out of the content."""
-    parts = text.split("\n")
-    if parts[-1] == "":
-        parts.pop()
-    lines, pos = [], 0
-    last = len(parts) - 1
-    for i, part in enumerate(parts):
-        has_term = i < last or text.endswith("\n")
-        content = part[:-1] if has_term and part.endswith("\r") else part
-        end = pos + len(content)
-        term_end = pos + len(part) + (1 if has_term else 0)
-        lines.append(_Line(pos, end, term_end, content))
-        pos = term_end
-    return lines
+    def end(self, i: int) -> int:
+        """Input offset where line i's content ends (its line ending starts)."""
+        return self.starts[i] + len(self.orig[i])
+
+    def term_end(self, i: int) -> int:
+        """Input offset just past line i's line ending."""
+        return min(self.starts[i + 1], len(self.text))
+
+    def live(self, i: int) -> bool:
+        return i not in self.dropped and not self.blank[i]
 
 
 class Engine:
@@ -68,67 +78,61 @@ class Engine:
         self._max_shape = max((n for _, n in self._shape), default=0)
         # Rules with no gate look at every line; a whole-text search first skips most documents.
         self._ungated = [i for i, r in enumerate(self.rules) if not r.triggers and not r.max_length]
-        self._by_name: dict[str, set] = {}
-        for r in self.rules:
-            self._by_name.setdefault(r.id, set()).add(r.id)
-            self._by_name.setdefault(r.category, set()).add(r.id)
+        self._contextual = [_contextual(r) for r in self.rules]
+        self._any_contextual = any(self._contextual)
 
     # --- gating ----------------------------------------------------------------------------
 
-    def _candidates(self, text: str, lines: list[_Line]) -> dict[int, set[int]]:
+    def _candidates(self, doc: _Doc) -> dict[int, set[int]]:
         """For each rule, the lines worth testing."""
         cands: dict[int, set[int]] = {}
+        text = doc.text
         if self._automaton is not None:
-            low = text.lower()
-            if len(low) == len(text):
-                starts = [ln.start for ln in lines]
+            # A "\n" at the end lets triggers such as " \n" (a trailing space) find the last line too.
+            low = text.lower() + "\n"
+            if len(low) == len(text) + 1:
+                starts = doc.starts
                 for w, s, _ in self._automaton.find_matches_as_indexes(low, overlapping=True):
-                    li = bisect_right(starts, s) - 1
+                    li = min(bisect_right(starts, s) - 1, doc.n - 1)
                     for ri in self._word_rules[w]:
                         cands.setdefault(ri, set()).add(li)
             else:  # lower() changed the length (rare letters): find per line so offsets hold
-                for li, ln in enumerate(lines):
-                    for w in self._triggers_in(ln.text):
-                        for ri in self._word_rules[w]:
-                            cands.setdefault(ri, set()).add(li)
+                for li in range(doc.n):
+                    self._retrigger(doc, li, cands, edited=False)
         if self._shape:
-            short = [li for li, ln in enumerate(lines) if not ln.blank and len(ln.text) <= self._max_shape]
+            texts, blank, most = doc.texts, doc.blank, self._max_shape
+            short = [li for li in range(doc.n) if len(texts[li]) <= most and not blank[li]]
             for ri, n in self._shape:
-                hit = [li for li in short if len(lines[li].text) <= n]
+                hit = [li for li in short if len(texts[li]) <= n]
                 if hit:
                     cands.setdefault(ri, set()).update(hit)
         for ri in self._ungated:
             rule = self.rules[ri]
-            if rule.window == 1 and "\r" not in text and not self._search(rule, text, 0):
+            if rule.window == 1 and "\r" not in text and not self._maybe_in(rule, text):
                 continue
-            cands.setdefault(ri, set()).update(li for li, ln in enumerate(lines) if not ln.blank)
+            cands.setdefault(ri, set()).update(li for li in range(doc.n) if not doc.blank[li])
         return cands
 
-    def _triggers_in(self, line_text: str) -> set[int]:
-        if self._automaton is None:
-            return set()
-        return {w for w, _, _ in self._automaton.find_matches_as_indexes(line_text.lower(), overlapping=True)}
+    def _retrigger(self, doc: _Doc, li: int, cands, edited: bool = True) -> None:
+        """Add the rules whose trigger words are in line li (an edited line may hold new ones)."""
+        if self._automaton is None or (edited and li in doc.dropped):
+            return
+        for w, _, _ in self._automaton.find_matches_as_indexes(doc.texts[li].lower() + "\n", overlapping=True):
+            for ri in self._word_rules[w]:
+                cands.setdefault(ri, set()).add(li)
 
-    def _search(self, rule: Rule, text: str, line_no: int):
+    def _maybe_in(self, rule: Rule, text: str) -> bool:
+        """A whole-text search that may skip a document; on a timeout, the lines are tried one by
+        one, so that the error can name the line."""
         try:
-            return rule.pattern.search(text, timeout=self.timeout)
+            return rule.pattern.search(text, timeout=self.timeout) is not None
         except TimeoutError:
-            raise CleanerError(
-                f"rule {rule.id!r} ({rule.where}): pattern timed out after {self.timeout:g}s"
-                + (f" on line {line_no}" if line_no else "")
-            ) from None
+            return True
 
-    def _fullmatch(self, rule: Rule, text: str, line_no: int):
+    def _call(self, rule: Rule, method, text: str, line_no: int):
+        """Run one of the rule's pattern methods under the timeout; a runaway names rule and line."""
         try:
-            return rule.pattern.fullmatch(text, timeout=self.timeout)
-        except TimeoutError:
-            raise CleanerError(
-                f"rule {rule.id!r} ({rule.where}): pattern timed out after {self.timeout:g}s on line {line_no}"
-            ) from None
-
-    def _finditer(self, rule: Rule, text: str, line_no: int):
-        try:
-            return list(rule.pattern.finditer(text, timeout=self.timeout))
+            return method(text, timeout=self.timeout)
         except TimeoutError:
             raise CleanerError(
                 f"rule {rule.id!r} ({rule.where}): pattern timed out after {self.timeout:g}s on line {line_no}"
@@ -139,144 +143,174 @@ class Engine:
     def clean(self, text: str) -> CleanResult:
         if not text:
             return CleanResult(text, ())
-        lines = split_lines(text)
-        cands = self._candidates(text, lines)
+        doc = _Doc(text)
+        cands = self._candidates(doc)
         if not cands:
             return CleanResult(text, ())
-        touched = False
-        for ri, rule in enumerate(self.rules):
-            if ri not in cands:
-                continue
-            live = sorted(li for li in cands[ri] if lines[li].dropped is None)
-            if live and self._apply(rule, lines, live, cands):
-                touched = True
-        if not touched:
+        # Removing a line can put another at the edge or next to a credit, and an edit can make a
+        # line match an earlier rule: rounds repeat until nothing changes, so cleaning twice never
+        # changes more than cleaning once. A later round tests only what could now differ: edited
+        # lines, and, after a removal, the lines of rules that look at their neighbours.
+        edited: Optional[set[int]] = None  # None: the first round tests every candidate
+        dropped_any = False
+        for _ in range(MAX_ROUNDS):
+            dropped_before = len(doc.dropped)
+            now: set[int] = set()
+            for ri, rule in enumerate(self.rules):
+                pool = cands.get(ri)
+                if not pool:
+                    continue
+                if edited is not None and not (dropped_any and self._contextual[ri]):
+                    pool = pool & edited
+                live = sorted(li for li in pool if li not in doc.dropped)
+                if live:
+                    now |= self._apply(rule, doc, live, cands)
+            dropped_any = len(doc.dropped) > dropped_before
+            edited = {li for li in now if li not in doc.dropped}
+            if not edited and not (dropped_any and self._any_contextual):
+                break
+        if not doc.dropped and not doc.pieces:
             return CleanResult(text, ())
-        removals = _layout_and_log(text, lines)
+        removals = _log(doc)
         return CleanResult(_patch(text, removals), tuple(removals))
 
-    def _apply(self, rule: Rule, lines: list[_Line], live: list[int], cands) -> bool:
+    def _apply(self, rule: Rule, doc: _Doc, live: list[int], cands) -> set[int]:
+        """Apply one rule to the live candidate lines; the lines it changed."""
         if rule.window > 1:
-            return self._apply_window(rule, lines, live)
-        hits = [li for li in live if not lines[li].blank and self._search(rule, lines[li].text, li + 1)
-                and self._conditions_hold(rule, lines, li)]
+            return self._apply_window(rule, doc, live)
+        texts, search = doc.texts, rule.pattern.search
+        hits = [li for li in live if (not doc.blank[li] or rule.action != "drop")
+                and self._call(rule, search, texts[li], li + 1) and self._conditions_hold(rule, doc, li)]
+        if rule.when.first is not None or rule.when.last is not None:
+            hits = _at_edges(hits, doc, rule.when.first, rule.when.last)
         if rule.when.min_run:
-            hits = _runs(hits, lines, rule.when.min_run)
+            hits = _runs(hits, doc, rule.when.min_run)
+        changed = set()
         for li in hits:
-            line = lines[li]
             if rule.action == "drop":
-                line.dropped = rule
-            elif rule.action == "fix-encoding":
-                fixed, steps = normalise.fix_encoding(line.text)
-                if fixed != line.text:
-                    _edit(line, normalise.diff_spans(line.text, fixed), rule, steps)
+                doc.dropped[li] = rule
+                changed.add(li)
+                continue
+            line = texts[li]
+            if rule.action == "fix-encoding":
+                fixed, detail = normalise.fix_encoding(line)
+                edits = normalise.diff_spans(line, fixed)
             else:
                 repl = rule.replacement if rule.action == "replace" else ""
-                edits = [(m.start(), m.end(), m.expand(repl) if repl else "") for m in self._finditer(rule, line.text, li + 1)]
-                edits = [e for e in edits if e[0] != e[1] or e[2]]
-                if edits:
-                    was_blank = line.blank
-                    _edit(line, edits, rule)
-                    if line.blank and not was_blank:
-                        line.dropped = rule  # nothing left of the line: it goes whole
-            self._retrigger(line, lines, li, cands)
-        return bool(hits)
+                matches = self._call(rule, _all_matches(rule), line, li + 1)
+                edits = [(m.start(), m.end(), m.expand(repl) if repl else "") for m in matches]
+                edits, detail = [e for e in edits if line[e[0]:e[1]] != e[2]], ""
+            if edits:
+                was_blank = doc.blank[li]
+                _edit(doc, li, edits, rule, detail)
+                if doc.blank[li] and not was_blank:
+                    doc.dropped[li] = rule  # nothing left of the line: it goes whole
+                changed.add(li)
+                self._retrigger(doc, li, cands)
+        return changed
 
-    def _retrigger(self, line: _Line, lines, li: int, cands) -> None:
-        """An edited line may now hold trigger words it did not have: later rules should see it."""
-        if line.pieces is None or line.dropped is not None:
-            return
-        for w in self._triggers_in(line.text):
-            for ri in self._word_rules[w]:
-                cands.setdefault(ri, set()).add(li)
-
-    def _apply_window(self, rule: Rule, lines: list[_Line], live: list[int]) -> bool:
-        n, hit = rule.window, False
+    def _apply_window(self, rule: Rule, doc: _Doc, live: list[int]) -> set[int]:
+        n = rule.window
         taken: set[int] = set()
-        starts = sorted({s for li in live for s in range(li - n + 1, li + 1) if s >= 0 and s + n <= len(lines)})
+        starts = sorted({s for li in live for s in range(li - n + 1, li + 1) if s >= 0 and s + n <= doc.n})
         for s in starts:
             span = range(s, s + n)
-            if any(i in taken or lines[i].dropped is not None for i in span):
+            if any(i in taken or i in doc.dropped for i in span) or doc.blank[s] or doc.blank[s + n - 1]:
                 continue
-            if lines[s].blank or lines[s + n - 1].blank:
-                continue
-            if self._fullmatch(rule, "\n".join(lines[i].text for i in span), s + 1) and self._conditions_hold(rule, lines, s, s + n - 1):
+            window = "\n".join(doc.texts[i] for i in span)
+            if self._call(rule, rule.pattern.fullmatch, window, s + 1) and self._conditions_hold(rule, doc, s, s + n - 1):
                 taken.update(span)
-                hit = True
         for i in taken:
-            lines[i].dropped = rule
-        return hit
+            doc.dropped[i] = rule
+        return taken
 
     # --- conditions ------------------------------------------------------------------------
 
-    def _conditions_hold(self, rule: Rule, lines: list[_Line], li: int, last: Optional[int] = None) -> bool:
+    def _conditions_hold(self, rule: Rule, doc: _Doc, li: int, last: Optional[int] = None) -> bool:
         w = rule.when
         last = li if last is None else last
-        text = lines[li].text if last == li else " ".join(lines[i].text for i in range(li, last + 1))
         if w.min_words is not None or w.max_words is not None:
-            n = len(text.split())
+            n = sum(len(doc.texts[i].split()) for i in range(li, last + 1))
             if (w.min_words is not None and n < w.min_words) or (w.max_words is not None and n > w.max_words):
                 return False
-        if w.final_punctuation is not None and bool(FINAL_PUNCTUATION.search(lines[last].text)) != w.final_punctuation:
+        if w.final_punctuation is not None and bool(FINAL_PUNCTUATION.search(doc.texts[last])) != w.final_punctuation:
             return False
-        if w.first is not None and _count_live(lines, range(li - 1, -1, -1), w.first) >= w.first:
+        if last != li:  # a window: its position is checked here; single lines in _at_edges
+            if w.first is not None and _count_live(doc, range(li - 1, -1, -1), set(), w.first) >= w.first:
+                return False
+            if w.last is not None and _count_live(doc, range(last + 1, doc.n), set(), w.last) >= w.last:
+                return False
+        if w.prev is not None and not self._neighbour_ok(w.prev, doc, range(li - 1, -1, -1)):
             return False
-        if w.last is not None and _count_live(lines, range(last + 1, len(lines)), w.last) >= w.last:
-            return False
-        if w.prev is not None and not self._neighbour_ok(rule, w.prev, lines, range(li - 1, -1, -1)):
-            return False
-        if w.next is not None and not self._neighbour_ok(rule, w.next, lines, range(last + 1, len(lines))):
+        if w.next is not None and not self._neighbour_ok(w.next, doc, range(last + 1, doc.n)):
             return False
         return True
 
-    def _neighbour_ok(self, rule: Rule, cond: Neighbour, lines, order) -> bool:
+    def _neighbour_ok(self, cond: Neighbour, doc: _Doc, order) -> bool:
         found, gap = None, False
         for i in order:
-            if lines[i].blank and lines[i].dropped is None:
+            if doc.blank[i] and i not in doc.dropped:
                 gap = True
                 continue
-            found = lines[i]
+            found = i
             break
         exists = found is not None and not (cond.adjacent and gap)
         if cond.exists is False:
             return not exists
         if not exists:
             return False
-        if cond.removed is not None and (found.dropped is not None) != cond.removed:
+        by = doc.dropped.get(found)
+        if cond.removed is not None and (by is not None) != cond.removed:
             return False
-        if cond.removed_by:
-            if found.dropped is None:
-                return False
-            names = cond.removed_by
-            if found.dropped.id not in names and found.dropped.category not in names:
-                return False
-        if cond.pattern is not None and not cond.pattern.search(found.text, timeout=self.timeout):
+        if cond.removed_by and (by is None or (by.id not in cond.removed_by and by.category not in cond.removed_by)):
             return False
-        if cond.not_pattern is not None and cond.not_pattern.search(found.text, timeout=self.timeout):
+        text = doc.texts[found]
+        if cond.pattern is not None and not cond.pattern.search(text, timeout=self.timeout):
+            return False
+        if cond.not_pattern is not None and cond.not_pattern.search(text, timeout=self.timeout):
             return False
         return True
 
 
-def _count_live(lines: list[_Line], order, limit: int) -> int:
-    """How many live non-blank lines lie in ``order``, counting no further than ``limit``."""
+def _all_matches(rule: Rule):
+    return lambda text, timeout: list(rule.pattern.finditer(text, timeout=timeout))
+
+
+def _contextual(rule: Rule) -> bool:
+    """Whether a rule's verdict on a line can change when other lines go."""
+    w = rule.when
+    return any(x is not None for x in (w.first, w.last, w.prev, w.next, w.min_run))
+
+
+def _count_live(doc: _Doc, order, skip: set, limit: int) -> int:
+    """How many live non-blank lines outside ``skip`` lie in ``order``, counting up to ``limit``."""
     n = 0
     for i in order:
-        if lines[i].dropped is None and not lines[i].blank:
+        if doc.live(i) and i not in skip:
             n += 1
             if n >= limit:
                 break
     return n
 
 
-def _runs(hits: list[int], lines: list[_Line], min_run: int) -> list[int]:
+def _at_edges(hits: list[int], doc: _Doc, first: Optional[int], last: Optional[int]) -> list[int]:
+    """Keep hits among the first/last N lines, not counting other hits: residue stacked at the edge
+    of a document goes in one round, not one line per round."""
+    skip = set(hits)
+    return [li for li in hits
+            if (first is None or _count_live(doc, range(li - 1, -1, -1), skip, first) < first)
+            and (last is None or _count_live(doc, range(li + 1, doc.n), skip, last) < last)]
+
+
+def _runs(hits: list[int], doc: _Doc, min_run: int) -> list[int]:
     """Keep hits that stand in a run of at least ``min_run``; blank and removed lines do not break a run."""
+    if not hits:
+        return hits
     hit_set, keep, run = set(hits), [], []
-    for i, line in enumerate(lines):
+    for i in range(hits[0], hits[-1] + 1):
         if i in hit_set:
             run.append(i)
-        elif line.blank or line.dropped is not None:
-            continue
-        else:
+        elif doc.live(i):
             if len(run) >= min_run:
                 keep.extend(run)
             run = []
@@ -287,18 +321,18 @@ def _runs(hits: list[int], lines: list[_Line], min_run: int) -> list[int]:
 
 # --- edits inside a line ---------------------------------------------------------------------
 
-def _edit(line: _Line, edits: list[tuple[int, int, str]], rule: Rule, detail: str = "") -> None:
+def _edit(doc: _Doc, li: int, edits: list[tuple[int, int, str]], rule: Rule, detail: str = "") -> None:
     """Apply non-overlapping edits (in current-text coordinates) to a line, keeping input offsets.
 
     A new edit that overlaps an earlier replacement absorbs it whole: the log then shows one change,
     by the later rule, from the input text to the final text.
     """
-    if line.pieces is None:
-        line.pieces = [[line.start, line.end, line.text, None]]
+    pieces = doc.pieces.get(li) or [[doc.starts[li], doc.end(li), doc.orig[li], None]]
     for cs, ce, repl in sorted(edits, reverse=True):  # right to left: earlier offsets stay valid
-        line.pieces = _edit_pieces(line.pieces, cs, ce, repl, (rule, detail))
-    line.text = "".join(p[2] for p in line.pieces)
-    line.blank = not line.text.strip()
+        pieces = _edit_pieces(pieces, cs, ce, repl, (rule, detail))
+    doc.pieces[li] = pieces
+    doc.texts[li] = text = "".join(p[2] for p in pieces)
+    doc.blank[li] = not text or text.isspace()
 
 
 def _edit_pieces(pieces: list, cs: int, ce: int, repl: str, tag) -> list:
@@ -340,69 +374,67 @@ def _edit_pieces(pieces: list, cs: int, ce: int, repl: str, tag) -> list:
 
 # --- layout and the log ----------------------------------------------------------------------
 
-def _layout_and_log(text: str, lines: list[_Line]) -> list[Removal]:
-    """Tidy the blank lines a removal leaves behind, then turn the line states into removals."""
-    owner: dict[int, Rule] = {i: ln.dropped for i, ln in enumerate(lines) if ln.dropped is not None}
-    n = len(lines)
-    i = 0
-    while i < n:
-        if not (owner.get(i) or lines[i].blank):
-            i += 1
+def _tidy_blank_lines(doc: _Doc) -> dict[int, Rule]:
+    """Which rule each removed line goes under, blank lines that a removal leaves behind included.
+
+    Between two kept lines, blank runs that a removal joins keep only the longest of them; at the
+    top or bottom of the document they all go. A blank line goes under the removed block above it.
+    """
+    owner = dict(doc.dropped)
+    blank, n, seen = doc.blank, doc.n, set()
+    for d in sorted(doc.dropped):
+        if d in seen:
             continue
-        j = i
-        while j < n and (j in owner or lines[j].blank):
+        i, j = d, d + 1
+        while i > 0 and (i - 1 in owner or blank[i - 1]):
+            i -= 1
+        while j < n and (j in owner or blank[j]):
             j += 1
-        region = range(i, j)  # blank and removed lines between two kept lines (or a document end)
-        if any(k in owner for k in region):
-            blanks = [k for k in region if k not in owner]
-            segments: list[list[int]] = []
-            for k in region:
-                if k in owner:
-                    segments.append([])
-                elif not segments:
-                    segments.append([k])
-                else:
-                    segments[-1].append(k)
-            segments = [s for s in segments if s]
-            at_edge = i == 0 or j == n
-            keep = set() if at_edge else set(max(segments, key=len)) if segments else set()
-            for k in blanks:
-                if k not in keep:
-                    owner[k] = _nearest_owner(owner, region, k)
-        i = j
-    removals: list[Removal] = []
-    last_kept = max((k for k in range(n) if k not in owner), default=None)
-    # The output ends as the input did: with a line ending or without one.
-    if last_kept is not None and last_kept < n - 1 and lines[-1].term_end == lines[-1].end:
-        ln = lines[last_kept]
-        removals.append(_removal(text, lines, ln.end, ln.term_end, owner[last_kept + 1], ""))
-    for k in range(n):
-        ln = lines[k]
-        if k in owner:
-            removals.append(_removal(text, lines, ln.start, ln.term_end, owner[k], ""))
-        elif ln.pieces:
-            for o0, o1, new, by in ln.pieces:
-                if by is not None:
-                    removals.append(_removal(text, lines, o0, o1, by[0], new, by[1], line_no=k + 1))
-    removals.sort(key=lambda r: (r.start, r.end))
-    return _merge(removals)
+        seen.update(range(i, j))
+        segments: list[list[int]] = [[]]
+        for k in range(i, j):
+            if k in owner:
+                segments.append([])
+            else:
+                segments[-1].append(k)
+        blanks = [k for s in segments for k in s]
+        at_edge = i == 0 or j == n
+        keep = set() if at_edge or not blanks else set(max(segments, key=len))
+        for k in blanks:
+            if k not in keep:
+                owner[k] = _nearest_owner(owner, range(i, j), k)
+    return owner
 
 
 def _nearest_owner(owner: dict, region: range, k: int) -> Rule:
-    """A blank line that goes with a removed block is logged under the rule of the block above it."""
-    for m in range(k - 1, region.start - 1, -1):
-        if m in owner:
-            return owner[m]
-    for m in range(k + 1, region.stop):
+    for m in [*range(k - 1, region.start - 1, -1), *range(k + 1, region.stop)]:
         if m in owner:
             return owner[m]
     raise AssertionError("a region without removals")
 
 
-def _removal(text, lines, start, end, rule, replacement, detail="", line_no=None) -> Removal:
-    if line_no is None:
-        line_no = bisect_right([ln.start for ln in lines], start) if lines else 1
-    return Removal(rule=rule.id, category=rule.category, line=line_no, start=start, end=end,
+def _log(doc: _Doc) -> list[Removal]:
+    """Turn the line states into removals against input offsets, sorted and merged."""
+    owner = _tidy_blank_lines(doc)
+    text, removals = doc.text, []
+    if owner and doc.n - 1 in owner and not doc.has_final_eol:
+        # The output ends as the input did, without a line ending: the last kept line loses its own.
+        kept = next((k for k in range(doc.n - 1, -1, -1) if k not in owner), None)
+        if kept is not None:
+            removals.append(_removal(text, kept, doc.end(kept), doc.term_end(kept), owner[kept + 1]))
+    for k in sorted(set(owner) | set(doc.pieces)):
+        if k in owner:
+            removals.append(_removal(text, k, doc.starts[k], doc.term_end(k), owner[k]))
+        else:
+            for o0, o1, new, by in doc.pieces[k]:
+                if by is not None:
+                    removals.append(_removal(text, k, o0, o1, by[0], new, by[1]))
+    removals.sort(key=lambda r: (r.start, r.end))
+    return _merge(removals)
+
+
+def _removal(text: str, li: int, start: int, end: int, rule: Rule, replacement: str = "", detail: str = "") -> Removal:
+    return Removal(rule=rule.id, category=rule.category, line=li + 1, start=start, end=end,
                    text=text[start:end], replacement=replacement, detail=detail)
 
 

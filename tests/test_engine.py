@@ -1,0 +1,156 @@
+"""The engine's promises: byte-identical passthrough, idempotence, the log as an exact patch,
+line endings kept, early changes folded into later removals, runaway patterns stopped."""
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from cleaner import Cleaner, CleanerError, apply_removals, clean
+from conftest import FIXTURES, SAMPLES, read
+import strategies as S
+
+PROPS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def check_patch(text, result):
+    assert apply_removals(text, result.removals) == result.text
+    pos = 0
+    for r in result.removals:
+        assert pos <= r.start <= r.end and text[r.start:r.end] == r.text
+        assert r.line == text.count("\n", 0, r.start) + 1
+        pos = r.end
+
+
+@PROPS
+@given(S.article, st.sampled_from(["\n\n", "\n"]), st.booleans())
+def test_article_text_passes_through_byte_identical(paragraphs, sep, final_newline):
+    text = sep.join(paragraphs) + ("\n" if final_newline else "")
+    result = clean(text)
+    assert result.removals == ()
+    assert result.text is text or result.text == text
+
+
+@PROPS
+@given(S.article, st.lists(st.tuples(st.integers(0, 8), S.residue), max_size=5), st.booleans())
+def test_residue_mixed_into_articles_is_removed_exactly(paragraphs, inserts, final_newline):
+    blocks = list(paragraphs)
+    for pos, res in sorted(inserts, key=lambda x: -x[0]):
+        blocks.insert(min(pos, len(blocks)), res)
+    text = "\n\n".join(blocks) + ("\n" if final_newline else "")
+    result = clean(text)
+    check_patch(text, result)
+    # Everything that was article stays, in order, with the same layout; every residue block goes.
+    assert result.text == "\n\n".join(paragraphs) + ("\n" if final_newline else "")
+    assert clean(result.text).removals == ()  # cleaning twice changes nothing more
+
+
+@PROPS
+@given(st.text(st.characters(blacklist_categories=["Cs"]), max_size=400))
+def test_any_text_gives_an_exact_patch_and_is_idempotent(text):
+    result = clean(text)
+    check_patch(text, result)
+    again = clean(result.text)
+    assert again.text == result.text
+
+
+@PROPS
+@given(st.lists(st.sampled_from(["", "x", "Comments", "totor", "read more on war", "a\u00a0b\u00a0 ",
+                                 "Café\u00a0", "itâ€™s", "7", "Same caption line here", "  ", "\u00a0"]),
+                max_size=12), st.sampled_from(["\n", "\r\n"]), st.booleans())
+def test_residue_heavy_line_soups_keep_the_patch_property(lines, eol, final):
+    text = eol.join(lines) + (eol if final and lines else "")
+    result = clean(text)
+    check_patch(text, result)
+    assert clean(result.text).text == result.text
+
+
+@pytest.mark.parametrize("path", SAMPLES, ids=[p.name for p in SAMPLES])
+def test_cleaning_twice_changes_nothing_more(path):
+    once = clean(read(path)).text
+    assert clean(once).removals == ()
+
+
+@pytest.mark.parametrize("path", SAMPLES, ids=[p.name for p in SAMPLES])
+def test_crlf_input_keeps_crlf(path):
+    text = read(path).replace("\n", "\r\n")
+    expected = read(FIXTURES / "expected" / path.name).replace("\n", "\r\n")
+    result = clean(text)
+    assert result.text == expected
+    check_patch(text, result)
+
+
+@pytest.mark.parametrize("final", ["", "\n", "\r\n"])
+def test_final_newline_is_kept_as_it_was(final):
+    eol = final or "\n"
+    text = f"totor{eol}The article.{eol}{eol}Comments{final}"
+    assert clean(text).text == f"The article.{final}"
+
+
+def test_empty_and_blank_input():
+    assert clean("").text == "" and clean("").removals == ()
+    assert clean("\n\n").text == "\n\n"
+
+
+def test_everything_residue_gives_empty_output():
+    text = "read more on the war\n\nComments\n"
+    result = clean(text)
+    assert result.text == ""
+    check_patch(text, result)
+
+
+def test_an_early_change_folds_into_a_later_removal():
+    text = "The story.\n\nread\u00a0more on the war\n\nThe end.\n"
+    result = clean(text)
+    assert result.text == "The story.\n\nThe end.\n"
+    assert [(r.rule, r.text) for r in result.removals] == [("read-more-on", "read\u00a0more on the war\n\n")]
+
+
+def test_edits_inside_a_line_keep_input_offsets():
+    text = "A\u00a0b\u00a0\u00a0c d\u200be.\u00a0  \nNext\t\n"
+    result = clean(text)
+    assert result.text == "A b c de.\nNext\n"
+    check_patch(text, result)
+    assert [r.rule for r in result.removals] == ["nbsp", "nbsp", "invisible-characters", "nbsp-at-line-end",
+                                                 "trailing-whitespace"]
+
+
+def test_mojibake_is_repaired_and_logged_with_ftfy_steps():
+    text = "The minister said itâ€™s over.\n"
+    result = clean(text)
+    assert result.text == "The minister said it’s over.\n"
+    (r,) = result.removals
+    assert (r.rule, r.category, r.text, r.replacement) == ("mojibake", "normalisation", "â€™", "’")
+    assert "decode('utf-8')" in r.detail and "encode(" in r.detail
+
+
+def test_restyling_is_not_done():
+    text = "“Curly” quotes, the ﬁ ligature, ＦＵＬＬ width and e\u0301 stay.\n"
+    assert clean(text).text == text
+
+
+def test_runaway_user_pattern_is_stopped_and_named(tmp_path):
+    pack = tmp_path / "slow.yaml"
+    pack.write_text('category: user\nrules:\n  - id: slow-rule\n    description: d\n'
+                    '    pattern: "(a|aa)+$"\n', encoding="utf-8")
+    c = Cleaner(rules=[pack], timeout=0.2)
+    with pytest.raises(CleanerError, match=r"rule 'slow-rule' \(.*slow.yaml:3\): pattern timed out after 0.2s on line 2"):
+        c.clean("fine\n" + "a" * 5000 + "b\n")
+
+
+def test_cleaner_is_safe_to_share_across_threads():
+    c = Cleaner()
+    texts = [read(p) for p in SAMPLES] * 20
+    expected = [c.clean(t) for t in texts]
+    with ThreadPoolExecutor(8) as pool:
+        assert list(pool.map(c.clean, texts)) == expected
+
+
+def test_clean_refuses_bytes():
+    with pytest.raises(CleanerError, match="takes str, not bytes"):
+        clean(b"text")
+
+
+def test_huge_line_is_handled():
+    text = "The story.\n" + ("word " * 400_000) + "\nComments\n"
+    result = clean(text)
+    assert result.text == "The story.\n" + ("word " * 400_000).rstrip() + "\n"
