@@ -159,5 +159,102 @@ def rules_test(
         raise typer.Exit(1)
 
 
+_worker_cleaner: Optional[Cleaner] = None
+
+
+def _eval_init(kwargs) -> None:
+    global _worker_cleaner
+    _worker_cleaner = Cleaner(**kwargs)
+
+
+def _eval_one(record):
+    from .evaluate import evaluate_doc
+
+    return evaluate_doc(record, _worker_cleaner.clean)
+
+
+@app.command("eval")
+@_guarded
+def eval_(
+    data: Annotated[Path, typer.Argument(help="JSONL records with 'noisy' and 'labels' or 'gold'.")],
+    rules: RulesOpt = [],
+    only_rules: OnlyRulesOpt = [],
+    disable: DisableOpt = [],
+    regex_timeout: TimeoutOpt = 2.0,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object instead of the report.")] = False,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", min=0, help="Worker processes; 0 = all cores.")] = 0,
+    worst: Annotated[int, typer.Option("--worst", min=0, help="How many documents that lost the most body text to show.")] = 10,
+):
+    """Measure the rules on annotated documents: line recall and precision, body retention, token F1,
+    and each rule's removals and false positives."""
+    from multiprocessing import get_context
+
+    from .evaluate import read_records, summarise
+
+    records = read_records(str(data))
+    kwargs = dict(rules=list(only_rules) or None, extra=list(rules), disable=disable, timeout=regex_timeout)
+    cleaner = Cleaner(**kwargs)  # validates the rules once, in this process, before any worker starts
+    jobs = jobs or os.cpu_count() or 1
+    progress = sys.stderr.isatty() and not as_json
+    reports = []
+    if jobs == 1 or len(records) < 2 * jobs:
+        it = (_eval_with(cleaner, r) for r in records)
+        pool = None
+    else:
+        pool = get_context("spawn").Pool(jobs, _eval_init, (kwargs,))
+        it = pool.imap(_eval_one, records, chunksize=4)
+    try:
+        for n, rep in enumerate(it, 1):
+            reports.append(rep)
+            if progress:
+                sys.stderr.write(f"\r{n}/{len(records)} documents")
+    finally:
+        if pool is not None:
+            pool.terminate()
+        if progress:
+            sys.stderr.write("\n")
+    summary = summarise(reports, cleaner.rules, worst=worst)
+    if as_json:
+        typer.echo(json.dumps(summary, ensure_ascii=False, indent=1))
+        return
+    _print_eval(summary)
+
+
+def _eval_with(cleaner, record):
+    from .evaluate import evaluate_doc
+
+    return evaluate_doc(record, cleaner.clean)
+
+
+def _fmt(x) -> str:
+    return "n/a" if x is None else f"{x:.3f}"
+
+
+def _print_eval(s: dict) -> None:
+    echo = typer.echo
+    echo(f"documents: {s['docs']}   residue lines: {s['boilerplate_lines']}   body lines: {s['body_lines']}   "
+         f"removed lines: {s['removed_lines']}")
+    echo(f"residue-line recall      {_fmt(s['boilerplate_line_recall'])}")
+    echo(f"removal precision        {_fmt(s['removal_precision'])}")
+    echo(f"body-token retention     {_fmt(s['body_token_retention'])}")
+    if "token_f1" in s:
+        echo(f"token P / R / F1 vs gold {_fmt(s['token_precision'])} / {_fmt(s['token_recall'])} / {_fmt(s['token_f1'])}")
+    echo("\nper category:   removed  body  precision")
+    for cat, c in s["categories"].items():
+        echo(f"  {cat:22} {c['removed_lines']:6} {c['body_lines']:5}  {c['precision']:.3f}")
+    echo("\nper rule:                                removed  body  precision")
+    for r in s["rules"]:
+        echo(f"  {r['rule']:38} {r['removed_lines']:6} {r['body_lines']:5}  {r['precision']:.3f}")
+    if s["rules_never_fired"]:
+        echo("\nrules that never fired: " + ", ".join(s["rules_never_fired"]))
+    if s["most_body_lost"]:
+        echo("\ndocuments that lost the most body text:")
+        for d in s["most_body_lost"]:
+            echo(f"  {d['id']}: {d['body_tokens_lost']} of {d['body_tokens']} body tokens")
+            for line in d["lines"]:
+                text = line["text"] if len(line["text"]) <= 100 else line["text"][:97] + "..."
+                echo(f"    [{line['rule']}] {text}")
+
+
 def main() -> None:
     app(prog_name="cleaner")

@@ -57,6 +57,21 @@ class _Doc:
         """Input offset just past line i's line ending."""
         return min(self.starts[i + 1], len(self.text))
 
+    def repeats_above(self, i: int, within: int) -> bool:
+        """Whether line i's input text (ends stripped) stands on one of the ``within`` non-blank
+        input lines above it."""
+        text, seen = self.orig[i].strip(), 0
+        for k in range(i - 1, -1, -1):
+            other = self.orig[k].strip()
+            if not other:
+                continue
+            if other == text:
+                return True
+            seen += 1
+            if seen >= within:
+                return False
+        return False
+
     def live(self, i: int) -> bool:
         return i not in self.dropped and not self.blank[i]
 
@@ -179,6 +194,16 @@ class Engine:
         if rule.window > 1:
             return self._apply_window(rule, doc, live)
         texts, search = doc.texts, rule.pattern.search
+        w = rule.when
+        if rule.action == "drop" and (w.prev or w.next) and w.first is None and w.last is None and not w.min_run:
+            # Neighbour conditions chain: each removal is seen by the next line tested, so a list
+            # under a removed heading goes in one pass (top down for `prev`, bottom up for `next`).
+            changed = set()
+            for li in (live if w.prev else reversed(live)):
+                if not doc.blank[li] and self._call(rule, search, texts[li], li + 1) and self._conditions_hold(rule, doc, li):
+                    doc.dropped[li] = rule
+                    changed.add(li)
+            return changed
         hits = [li for li in live if (not doc.blank[li] or rule.action != "drop")
                 and self._call(rule, search, texts[li], li + 1) and self._conditions_hold(rule, doc, li)]
         if rule.when.first is not None or rule.when.last is not None:
@@ -210,15 +235,20 @@ class Engine:
         return changed
 
     def _apply_window(self, rule: Rule, doc: _Doc, live: list[int]) -> set[int]:
+        """Windows of ``rule.window`` consecutive lines still there (removed lines are looked
+        through), each holding a candidate line; a window whose text the pattern matches goes whole."""
         n = rule.window
+        alive = [i for i in range(doc.n) if i not in doc.dropped]
+        pos = {li: k for k, li in enumerate(alive)}
         taken: set[int] = set()
-        starts = sorted({s for li in live for s in range(li - n + 1, li + 1) if s >= 0 and s + n <= doc.n})
-        for s in starts:
-            span = range(s, s + n)
-            if any(i in taken or i in doc.dropped for i in span) or doc.blank[s] or doc.blank[s + n - 1]:
+        starts = sorted({k for li in live if li in pos for k in range(pos[li] - n + 1, pos[li] + 1)
+                         if k >= 0 and k + n <= len(alive)})
+        for k in starts:
+            span = alive[k:k + n]
+            if any(i in taken for i in span) or doc.blank[span[0]] or doc.blank[span[-1]]:
                 continue
             window = "\n".join(doc.texts[i] for i in span)
-            if self._call(rule, rule.pattern.fullmatch, window, s + 1) and self._conditions_hold(rule, doc, s, s + n - 1):
+            if self._call(rule, rule.pattern.fullmatch, window, span[0] + 1) and self._conditions_hold(rule, doc, span[0], span[-1]):
                 taken.update(span)
         for i in taken:
             doc.dropped[i] = rule
@@ -234,6 +264,8 @@ class Engine:
             if (w.min_words is not None and n < w.min_words) or (w.max_words is not None and n > w.max_words):
                 return False
         if w.final_punctuation is not None and bool(FINAL_PUNCTUATION.search(doc.texts[last])) != w.final_punctuation:
+            return False
+        if w.repeated_within is not None and not doc.repeats_above(li, w.repeated_within):
             return False
         if last != li:  # a window: its position is checked here; single lines in _at_edges
             if w.first is not None and _count_live(doc, range(li - 1, -1, -1), set(), w.first) >= w.first:
@@ -251,6 +283,8 @@ class Engine:
         for i in order:
             if doc.blank[i] and i not in doc.dropped:
                 gap = True
+                continue
+            if cond.skip_removed and i in doc.dropped:
                 continue
             found = i
             break
@@ -279,7 +313,7 @@ def _all_matches(rule: Rule):
 def _contextual(rule: Rule) -> bool:
     """Whether a rule's verdict on a line can change when other lines go."""
     w = rule.when
-    return any(x is not None for x in (w.first, w.last, w.prev, w.next, w.min_run))
+    return rule.window > 1 or any(x is not None for x in (w.first, w.last, w.prev, w.next, w.min_run))
 
 
 def _count_live(doc: _Doc, order, skip: set, limit: int) -> int:

@@ -37,6 +37,7 @@ class Neighbour:
     removed_by: tuple[str, ...] = ()  # ...removed by one of these rule ids or categories
     adjacent: bool = False  # no blank line in between
     exists: Optional[bool] = None  # True: there must be such a line; False: there must be none
+    skip_removed: bool = False  # look past lines already removed to the nearest line still there
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,7 @@ class Conditions:
     max_words: Optional[int] = None
     final_punctuation: Optional[bool] = None  # ends with . ! ? : ; or a closing quote after one
     min_run: Optional[int] = None  # part of a run of at least N consecutive matching lines
+    repeated_within: Optional[int] = None  # the same text stands on one of the N non-blank lines above
     prev: Optional[Neighbour] = None
     next: Optional[Neighbour] = None
 

@@ -18,8 +18,8 @@ RULE_KEYS = {
     "id", "category", "description", "pattern", "action", "replacement", "window",
     "triggers", "max_length", "when", "examples",
 }
-WHEN_KEYS = {"first", "last", "min_words", "max_words", "final_punctuation", "min_run", "prev", "next"}
-NEIGHBOUR_KEYS = {"pattern", "not_pattern", "removed", "removed_by", "adjacent", "exists"}
+WHEN_KEYS = {"first", "last", "min_words", "max_words", "final_punctuation", "min_run", "repeated_within", "prev", "next"}
+NEIGHBOUR_KEYS = {"pattern", "not_pattern", "removed", "removed_by", "adjacent", "exists", "skip_removed"}
 EXAMPLE_KEYS = {"remove", "change", "keep"}
 ID_RE = regex.compile(r"[a-z0-9][a-z0-9._-]*")
 # MULTILINE: in a window of several lines, ^ and $ mark each line's ends.
@@ -190,6 +190,7 @@ def _neighbour(c: _Checker, m, what: str) -> Neighbour | None:
         removed_by=tuple(removed_by),
         adjacent=c.typed(m, "adjacent", bool, what, default=False),
         exists=c.typed(m, "exists", bool, what),
+        skip_removed=c.typed(m, "skip_removed", bool, what, default=False),
     )
 
 
@@ -207,6 +208,7 @@ def _conditions(c: _Checker, m, what: str) -> Conditions:
         max_words=c.typed(m, "max_words", int, what),
         final_punctuation=c.typed(m, "final_punctuation", bool, what),
         min_run=c.typed(m, "min_run", int, what),
+        repeated_within=c.typed(m, "repeated_within", int, what),
         prev=_neighbour(c, m["prev"], f"{what} 'prev'") if "prev" in m else None,
         next=_neighbour(c, m["next"], f"{what} 'next'") if "next" in m else None,
     )

@@ -106,9 +106,9 @@ def test_an_early_change_folds_into_a_later_removal():
 
 
 def test_edits_inside_a_line_keep_input_offsets():
-    text = "A\u00a0b\u00a0\u00a0c d\u200be.\u00a0  \nNext\t\n"
+    text = "A\u00a0b\u00a0\u00a0c d\u200be.\u00a0  \nOnward we go.\t\n"
     result = clean(text)
-    assert result.text == "A b c de.\nNext\n"
+    assert result.text == "A b c de.\nOnward we go.\n"
     check_patch(text, result)
     assert [r.rule for r in result.removals] == ["nbsp", "nbsp", "invisible-characters", "nbsp-at-line-end",
                                                  "trailing-whitespace"]
