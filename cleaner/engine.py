@@ -284,7 +284,9 @@ class Engine:
             if doc.blank[i] and i not in doc.dropped:
                 gap = True
                 continue
-            if cond.skip_removed and i in doc.dropped:
+            by = doc.dropped.get(i)
+            if by is not None and (cond.skip_removed or (
+                    cond.skip_other_removed and by.id not in cond.removed_by and by.category not in cond.removed_by)):
                 continue
             found = i
             break

@@ -38,6 +38,7 @@ class Neighbour:
     adjacent: bool = False  # no blank line in between
     exists: Optional[bool] = None  # True: there must be such a line; False: there must be none
     skip_removed: bool = False  # look past lines already removed to the nearest line still there
+    skip_other_removed: bool = False  # look past lines removed by rules that removed_by does not name
 
 
 @dataclass(frozen=True)

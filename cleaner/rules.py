@@ -19,7 +19,7 @@ RULE_KEYS = {
     "triggers", "max_length", "when", "examples",
 }
 WHEN_KEYS = {"first", "last", "min_words", "max_words", "final_punctuation", "min_run", "repeated_within", "prev", "next"}
-NEIGHBOUR_KEYS = {"pattern", "not_pattern", "removed", "removed_by", "adjacent", "exists", "skip_removed"}
+NEIGHBOUR_KEYS = {"pattern", "not_pattern", "removed", "removed_by", "adjacent", "exists", "skip_removed", "skip_other_removed"}
 EXAMPLE_KEYS = {"remove", "change", "keep"}
 ID_RE = regex.compile(r"[a-z0-9][a-z0-9._-]*")
 # MULTILINE: in a window of several lines, ^ and $ mark each line's ends.
@@ -191,6 +191,7 @@ def _neighbour(c: _Checker, m, what: str) -> Neighbour | None:
         adjacent=c.typed(m, "adjacent", bool, what, default=False),
         exists=c.typed(m, "exists", bool, what),
         skip_removed=c.typed(m, "skip_removed", bool, what, default=False),
+        skip_other_removed=c.typed(m, "skip_other_removed", bool, what, default=False),
     )
 
 
