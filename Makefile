@@ -29,7 +29,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_engine.py
 
 eval: $(STAMP)
-	$(BIN)/cleaner eval benchmarks/dev.jsonl
+	$(BIN)/cleaner eval benchmarks/data/dev.jsonl
 
 clean-venv:
 	rm -rf $(VENV)

@@ -36,10 +36,18 @@ def corpus(mb: float, seed: int = 0) -> list[str]:
     return docs
 
 
-def synthetic_pack(n: int, folder: Path) -> Path:
+def synthetic_pack(n: int, folder: Path, shape_every: int = 10) -> Path:
     """n extra rules shaped like real ones (a literal trigger, a guarded pattern) that rarely fire."""
     lines = ["category: synthetic", "rules:"]
     for i in range(n):
+        if shape_every and i % shape_every == shape_every - 1:  # a shape rule: lone short lines, no trigger word
+            lines += [
+                f"  - id: synthetic-{i}",
+                "    description: benchmark filler",
+                f"    max_length: {3 + i % 7}",
+                f"    pattern: '^(?:{i % 10}|[ivx]{{1,4}})\\.$'",
+            ]
+            continue
         word = f"zq{i:03d}promo"
         lines += [
             f"  - id: synthetic-{i}",
@@ -47,7 +55,7 @@ def synthetic_pack(n: int, folder: Path) -> Path:
             f"    triggers: [{word}]",
             f"    pattern: '(?i)^(?:sign up for|subscribe to)? ?{word}\\b[^.!?]{{0,60}}$'",
         ]
-    path = folder / f"95-synthetic-{n}.yaml"
+    path = folder / f"synthetic-{n}.yaml"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
 
@@ -77,21 +85,24 @@ def main() -> None:
     default = Cleaner()
     t_default = best_of(lambda: [default.clean(d) for d in docs], args.repeat)
     with tempfile.TemporaryDirectory() as tmp:
+        # Rule-count scaling: packs of 50 and 200 rules shaped like real ones (a trigger word, a guarded
+        # pattern); then the same with one rule in ten a shape rule, which tests every short line.
         sized = {}
-        for total in (50, 200):
-            extra = total - len(default.rules)
-            c = Cleaner(extra=[synthetic_pack(extra, Path(tmp))], check=False)
-            assert len(c.rules) == total
-            sized[total] = best_of(lambda: [c.clean(d) for d in docs], args.repeat)
+        for shape_every in (0, 10):
+            for total in (50, 200):
+                c = Cleaner(rules=[synthetic_pack(total, Path(tmp), shape_every)], check=False)
+                assert len(c.rules) == total
+                sized[shape_every, total] = best_of(lambda: [c.clean(d) for d in docs], args.repeat)
     print(f"corpus: {len(docs)} documents, {mb:.1f} MB (fixtures, paragraphs shuffled)")
     print(f"{'pass':32} {'MB/s':>8} {'time / floor':>13}")
     print(f"{'split + join (floor)':32} {mb / t_floor:8.1f} {1.0:13.2f}")
     print(f"{f'clean(), default packs ({len(default.rules)} rules)':32} {mb / t_default:8.1f} {t_default / t_floor:13.2f}")
-    for total, t in sized.items():
-        print(f"{f'clean(), {total} rules':32} {mb / t:8.1f} {t / t_floor:13.2f}")
-    print(f"200 rules / 50 rules time: {sized[200] / sized[50]:.2f}  (target <= 1.2)")
+    for (shape_every, total), t in sized.items():
+        label = f"clean(), {total} rules" + (" (1 in 10 shape)" if shape_every else "")
+        print(f"{label:32} {mb / t:8.1f} {t / t_floor:13.2f}")
+    print(f"200 rules / 50 rules time, trigger rules: {sized[0, 200] / sized[0, 50]:.2f}  (target <= 1.2)")
+    print(f"200 rules / 50 rules time, 1 in 10 shape rules: {sized[10, 200] / sized[10, 50]:.2f}")
     print(f"default packs / floor time: {t_default / t_floor:.2f}  (target <= 10)")
-
 
 if __name__ == "__main__":
     main()

@@ -7,6 +7,7 @@ left them. Every change is kept against input offsets, so the log is an exact pa
 """
 from __future__ import annotations
 
+import heapq
 from bisect import bisect_right
 from itertools import accumulate
 from typing import Optional, Sequence
@@ -18,7 +19,22 @@ from . import normalise
 from .model import CleanResult, CleanerError, Neighbour, Removal, Rule
 
 MAX_ROUNDS = 6
-FINAL_PUNCTUATION = regex.compile(r"[.!?:;…][\"'”’»)\]]*\s*$")
+_SENTENCE_END = frozenset(".!?:;…")
+_CLOSERS = "\"'”’»)]"
+
+
+def ends_sentence(text: str) -> bool:
+    """Whether a line ends in . ! ? : ; or … (before closing quotes or brackets)."""
+    t = text.rstrip().rstrip(_CLOSERS)
+    return bool(t) and t[-1] in _SENTENCE_END
+
+
+def _words_between(text: str, least: Optional[int], most: Optional[int]) -> bool:
+    # A word needs a character and a space: the length bounds the count, so most lines need no split.
+    if most is not None and (len(text) + 1) // 2 > most or least is not None:
+        n = len(text.split())
+        return (least is None or n >= least) and (most is None or n <= most)
+    return True
 
 
 class _Doc:
@@ -29,7 +45,8 @@ class _Doc:
     where ``by`` is None for input text or ``(rule, detail)`` for a change.
     """
 
-    __slots__ = ("text", "n", "starts", "orig", "texts", "blank", "has_final_eol", "dropped", "pieces")
+    __slots__ = ("text", "n", "starts", "orig", "texts", "blank", "has_final_eol", "dropped", "pieces",
+                 "_repeats", "_rank", "_frontier_key", "_frontier")
 
     def __init__(self, text: str):
         parts = text.split("\n")
@@ -48,6 +65,10 @@ class _Doc:
         self.blank = [not t or t.isspace() for t in parts]
         self.dropped: dict[int, Rule] = {}
         self.pieces: dict[int, list] = {}
+        self._repeats: Optional[dict[str, list[int]]] = None
+        self._rank: list[int] = []
+        self._frontier_key: Optional[tuple] = None
+        self._frontier: set[int] = set()
 
     def end(self, i: int) -> int:
         """Input offset where line i's content ends (its line ending starts)."""
@@ -60,17 +81,40 @@ class _Doc:
     def repeats_above(self, i: int, within: int) -> bool:
         """Whether line i's input text (ends stripped) stands on one of the ``within`` non-blank
         input lines above it."""
-        text, seen = self.orig[i].strip(), 0
-        for k in range(i - 1, -1, -1):
-            other = self.orig[k].strip()
-            if not other:
-                continue
-            if other == text:
-                return True
-            seen += 1
-            if seen >= within:
-                return False
-        return False
+        if self._repeats is None:  # built once per document, on first use
+            self._repeats, self._rank = {}, []
+            rank = 0
+            for k, t in enumerate(self.orig):
+                self._rank.append(rank)
+                t = t.strip()
+                if t:
+                    self._repeats.setdefault(t, []).append(k)
+                    rank += 1
+        mine = self._rank[i]
+        return any(k < i and mine - self._rank[k] <= within for k in self._repeats.get(self.orig[i].strip(), ()))
+
+    def frontier(self, step: int) -> set[int]:
+        """Lines that are the first line still there (not blank, not removed) beyond some removed
+        line, looking down (step 1) or up (-1). One pass; kept until the next removal."""
+        key = (step, len(self.dropped))
+        if self._frontier_key != key:
+            out, after_removed = set(), False
+            for i in (range(self.n) if step == 1 else range(self.n - 1, -1, -1)):
+                if i in self.dropped:
+                    after_removed = True
+                elif not self.blank[i]:
+                    if after_removed:
+                        out.add(i)
+                    after_removed = False
+            self._frontier_key, self._frontier = key, out
+        return self._frontier
+
+    def beyond(self, i: int, step: int) -> Optional[int]:
+        """The first line past i (downwards for step 1, upwards for -1) that is neither blank nor removed."""
+        i += step
+        while 0 <= i < self.n and (self.blank[i] or i in self.dropped):
+            i += step
+        return i if 0 <= i < self.n else None
 
     def live(self, i: int) -> bool:
         return i not in self.dropped and not self.blank[i]
@@ -89,8 +133,13 @@ class Engine:
         self._words = list(words)
         self._word_rules = [words[w] for w in self._words]
         self._automaton = ahocorasick_rs.AhoCorasick(self._words) if self._words else None
-        self._shape = [(i, r.max_length) for i, r in enumerate(self.rules) if r.max_length]
+        # A rule with trigger words and a max_length wants both; one with only max_length is a shape rule.
+        self._shape = [(i, r.max_length) for i, r in enumerate(self.rules) if r.max_length and not r.triggers]
+        self._word_max = [r.max_length if r.triggers else None for r in self.rules]
         self._max_shape = max((n for _, n in self._shape), default=0)
+        self._shape_by_length: dict[int, list[int]] = {}
+        for ri, n in self._shape:
+            self._shape_by_length.setdefault(n, []).append(ri)
         # Rules with no gate look at every line; a whole-text search first skips most documents.
         self._ungated = [i for i, r in enumerate(self.rules) if not r.triggers and not r.max_length]
         self._contextual = [_contextual(r) for r in self.rules]
@@ -106,21 +155,23 @@ class Engine:
             # A "\n" at the end lets triggers such as " \n" (a trailing space) find the last line too.
             low = text.lower() + "\n"
             if len(low) == len(text) + 1:
-                starts = doc.starts
+                starts, texts, most = doc.starts, doc.texts, self._word_max
                 for w, s, _ in self._automaton.find_matches_as_indexes(low, overlapping=True):
                     li = min(bisect_right(starts, s) - 1, doc.n - 1)
                     for ri in self._word_rules[w]:
-                        cands.setdefault(ri, set()).add(li)
+                        if most[ri] is None or len(texts[li]) <= most[ri]:
+                            cands.setdefault(ri, set()).add(li)
             else:  # lower() changed the length (rare letters): find per line so offsets hold
                 for li in range(doc.n):
                     self._retrigger(doc, li, cands, edited=False)
         if self._shape:
             texts, blank, most = doc.texts, doc.blank, self._max_shape
             short = [li for li in range(doc.n) if len(texts[li]) <= most and not blank[li]]
-            for ri, n in self._shape:
-                hit = [li for li in short if len(texts[li]) <= n]
-                if hit:
-                    cands.setdefault(ri, set()).update(hit)
+            if short:
+                for n, rules in self._shape_by_length.items():
+                    hit = {li for li in short if len(texts[li]) <= n}
+                    for ri in rules if hit else ():
+                        cands.setdefault(ri, set()).update(hit)
         for ri in self._ungated:
             rule = self.rules[ri]
             if rule.window == 1 and "\r" not in text and not self._maybe_in(rule, text):
@@ -132,9 +183,11 @@ class Engine:
         """Add the rules whose trigger words are in line li (an edited line may hold new ones)."""
         if self._automaton is None or (edited and li in doc.dropped):
             return
+        length = len(doc.texts[li])
         for w, _, _ in self._automaton.find_matches_as_indexes(doc.texts[li].lower() + "\n", overlapping=True):
             for ri in self._word_rules[w]:
-                cands.setdefault(ri, set()).add(li)
+                if self._word_max[ri] is None or length <= self._word_max[ri]:
+                    cands.setdefault(ri, set()).add(li)
 
     def _maybe_in(self, rule: Rule, text: str) -> bool:
         """A whole-text search that may skip a document; on a timeout, the lines are tried one by
@@ -171,10 +224,8 @@ class Engine:
         for _ in range(MAX_ROUNDS):
             dropped_before = len(doc.dropped)
             now: set[int] = set()
-            for ri, rule in enumerate(self.rules):
-                pool = cands.get(ri)
-                if not pool:
-                    continue
+            for ri in sorted(cands):  # rules in order; a rule with no candidate line costs nothing
+                pool, rule = cands[ri], self.rules[ri]
                 if edited is not None and not (dropped_any and self._contextual[ri]):
                     pool = pool & edited
                 live = sorted(li for li in pool if li not in doc.dropped)
@@ -195,17 +246,47 @@ class Engine:
             return self._apply_window(rule, doc, live)
         texts, search = doc.texts, rule.pattern.search
         w = rule.when
-        if rule.action == "drop" and (w.prev or w.next) and w.first is None and w.last is None and not w.min_run:
-            # Neighbour conditions chain: each removal is seen by the next line tested, so a list
-            # under a removed heading goes in one pass (top down for `prev`, bottom up for `next`).
+        def holds(li):  # structure first (cheap, and usually false), then the pattern, then the rest
+            return (self._conditions_hold(rule, doc, li, cheap=True)
+                    and self._call(rule, search, texts[li], li + 1)
+                    and self._conditions_hold(rule, doc, li))
+
+        chains = rule.action == "drop" and (w.prev or w.next) and w.first is None and w.last is None and not w.min_run
+        step = _removed_side(rule)
+        if step:
+            # Only a line just beyond a removed line can hold: start from those, not from every line.
+            if not doc.dropped:
+                return set()
+            pool = set(live)
+            frontier = doc.frontier(step) & pool
+            if not chains:
+                live = sorted(frontier)
+            else:
+                # Each removal is seen by the next line tested, so a list under a removed heading goes
+                # in one pass: top down for `prev`, bottom up for `next`.
+                heap = [step * li for li in frontier]
+                heapq.heapify(heap)
+                changed, seen = set(), set()
+                while heap:
+                    li = step * heapq.heappop(heap)
+                    if li in seen:
+                        continue
+                    seen.add(li)
+                    if not doc.blank[li] and holds(li):
+                        doc.dropped[li] = rule
+                        changed.add(li)
+                        b = doc.beyond(li, step)
+                        if b in pool and b not in seen:
+                            heapq.heappush(heap, step * b)
+                return changed
+        elif chains:
             changed = set()
             for li in (live if w.prev else reversed(live)):
-                if not doc.blank[li] and self._call(rule, search, texts[li], li + 1) and self._conditions_hold(rule, doc, li):
+                if not doc.blank[li] and holds(li):
                     doc.dropped[li] = rule
                     changed.add(li)
             return changed
-        hits = [li for li in live if (not doc.blank[li] or rule.action != "drop")
-                and self._call(rule, search, texts[li], li + 1) and self._conditions_hold(rule, doc, li)]
+        hits = [li for li in live if (not doc.blank[li] or rule.action != "drop") and holds(li)]
         if rule.when.first is not None or rule.when.last is not None:
             hits = _at_edges(hits, doc, rule.when.first, rule.when.last)
         if rule.when.min_run:
@@ -256,29 +337,33 @@ class Engine:
 
     # --- conditions ------------------------------------------------------------------------
 
-    def _conditions_hold(self, rule: Rule, doc: _Doc, li: int, last: Optional[int] = None) -> bool:
+    def _conditions_hold(self, rule: Rule, doc: _Doc, li: int, last: Optional[int] = None, cheap: bool = False) -> bool:
+        """Whether the rule's line conditions hold for line li (or the window li..last). ``cheap``
+        checks only what costs no pattern call or word split."""
         w = rule.when
         last = li if last is None else last
-        if w.min_words is not None or w.max_words is not None:
-            n = sum(len(doc.texts[i].split()) for i in range(li, last + 1))
-            if (w.min_words is not None and n < w.min_words) or (w.max_words is not None and n > w.max_words):
-                return False
-        if w.final_punctuation is not None and bool(FINAL_PUNCTUATION.search(doc.texts[last])) != w.final_punctuation:
+        if w.final_punctuation is not None and ends_sentence(doc.texts[last]) != w.final_punctuation:
             return False
         if w.repeated_within is not None and not doc.repeats_above(li, w.repeated_within):
             return False
+        if w.prev is not None and not self._neighbour_ok(w.prev, doc, range(li - 1, -1, -1), cheap):
+            return False
+        if w.next is not None and not self._neighbour_ok(w.next, doc, range(last + 1, doc.n), cheap):
+            return False
+        if cheap:
+            return True
+        if w.min_words is not None or w.max_words is not None:
+            if not _words_between(" ".join(doc.texts[i] for i in range(li, last + 1)) if last != li else doc.texts[li],
+                                  w.min_words, w.max_words):
+                return False
         if last != li:  # a window: its position is checked here; single lines in _at_edges
             if w.first is not None and _count_live(doc, range(li - 1, -1, -1), set(), w.first) >= w.first:
                 return False
             if w.last is not None and _count_live(doc, range(last + 1, doc.n), set(), w.last) >= w.last:
                 return False
-        if w.prev is not None and not self._neighbour_ok(w.prev, doc, range(li - 1, -1, -1)):
-            return False
-        if w.next is not None and not self._neighbour_ok(w.next, doc, range(last + 1, doc.n)):
-            return False
         return True
 
-    def _neighbour_ok(self, cond: Neighbour, doc: _Doc, order) -> bool:
+    def _neighbour_ok(self, cond: Neighbour, doc: _Doc, order, cheap: bool = False) -> bool:
         found, gap = None, False
         for i in order:
             if doc.blank[i] and i not in doc.dropped:
@@ -300,6 +385,8 @@ class Engine:
             return False
         if cond.removed_by and (by is None or (by.id not in cond.removed_by and by.category not in cond.removed_by)):
             return False
+        if cheap:
+            return True
         text = doc.texts[found]
         if cond.pattern is not None and not cond.pattern.search(text, timeout=self.timeout):
             return False
@@ -310,6 +397,15 @@ class Engine:
 
 def _all_matches(rule: Rule):
     return lambda text, timeout: list(rule.pattern.finditer(text, timeout=timeout))
+
+
+def _removed_side(rule: Rule) -> int:
+    """+1 if the rule can only hold just below a removed line (a `prev` that must be removed), -1 if
+    only just above one (`next`), 0 if neither."""
+    for side, step in ((rule.when.prev, 1), (rule.when.next, -1)):
+        if side is not None and (side.removed_by or side.removed) and not side.skip_removed and side.exists is not False:
+            return step
+    return 0
 
 
 def _contextual(rule: Rule) -> bool:
