@@ -1,6 +1,7 @@
 """The library's front door: ``clean(text)`` and ``Cleaner``."""
 from __future__ import annotations
 
+import hashlib
 import os
 from functools import lru_cache
 from typing import Iterable, Optional, Sequence, Union
@@ -54,6 +55,15 @@ class Cleaner:
     ):
         self.rules: Sequence[Rule] = tuple(load_rules(rules, extra, disable, check=check))
         self._engine = Engine(self.rules, timeout=timeout)
+
+    @property
+    def fingerprint(self) -> str:
+        """A short hash of the rules as loaded: two runs with the same fingerprint clean alike."""
+        h = hashlib.sha256()
+        for r in self.rules:
+            h.update(repr((r.id, r.category, r.source, r.action, r.replacement, r.window, r.triggers,
+                           r.max_length, r.when)).encode("utf-8"))
+        return h.hexdigest()[:16]
 
     def clean(self, text: str) -> CleanResult:
         if not isinstance(text, str):

@@ -15,9 +15,13 @@ from typing import List, Optional
 import typer
 from typing_extensions import Annotated
 
+from . import __version__
 from .api import Cleaner, load_rules
+from .corpus import describe, find_files, run_files
 from .examples import check_examples
+from .jsonl import Options, is_jsonl, run_jsonl
 from .model import CleanerError
+from .report import Progress
 from .rules import default_rules_dir
 from .textio import decode, read_text
 
@@ -87,6 +91,9 @@ class _LogSink:
             record = {"doc": doc, **r.to_dict()}
             self.stream.write(json.dumps(record, ensure_ascii=False) + "\n")
 
+    def write_bytes(self, data: bytes) -> None:
+        self.stream.write(data.decode("utf-8"))
+
     def close(self) -> None:
         if self.stream is not None and self.stream is not sys.stderr:
             self.stream.close()
@@ -101,28 +108,162 @@ def _inputs(paths: List[str]):
             yield p, read_text(p)
 
 
+JobsOpt = Annotated[int, typer.Option("--jobs", "-j", min=0, help="Worker processes; 0 = all cores.")]
+GlobOpt = Annotated[str, typer.Option("--glob", help="Which files to take from folders.")]
+
+
+def _config(rules, only_rules, disable, timeout) -> dict:
+    return dict(rules=[str(p) for p in only_rules] or None, extra=[str(p) for p in rules],
+                disable=list(disable), timeout=timeout)
+
+
+def _pool_factory(cleaner, config):
+    from .parallel import make_pool
+
+    return lambda jobs: make_pool(jobs, cleaner, config)
+
+
+def _report(stats, quiet: bool = False) -> None:
+    for message in stats.errors:
+        typer.echo(f"cleaner: {message}", err=True)
+    if stats.error_count > len(stats.errors):
+        typer.echo(f"cleaner: ... and {stats.error_count - len(stats.errors)} more problems", err=True)
+    if not quiet:
+        typer.echo(stats.summary(), err=True)
+
+
 @app.command()
 @_guarded
 def clean(
-    paths: Annotated[Optional[List[str]], typer.Argument(help="Files to clean; none or '-' reads stdin.")] = None,
+    paths: Annotated[Optional[List[str]], typer.Argument(help="Files, folders (with --in-place) or a JSONL corpus; none or '-' reads stdin.")] = None,
     log: Annotated[Optional[str], typer.Option("--log", help="Write the removal log (JSON Lines) here; '-' for stderr.")] = None,
     rules: RulesOpt = [],
     only_rules: OnlyRulesOpt = [],
     disable: DisableOpt = [],
     regex_timeout: TimeoutOpt = 2.0,
+    in_place: Annotated[bool, typer.Option("--in-place", "-i", help="Rewrite the files (atomically); files with nothing to remove are not touched.")] = False,
+    glob: GlobOpt = "*.txt",
+    output: Annotated[Optional[str], typer.Option("--output", "-o", help="Where the cleaned text or corpus goes ('-': stdout).")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="auto (by file name), text or jsonl.")] = "auto",
+    text_field: Annotated[str, typer.Option("--text-field", help="JSONL: the field holding the text (dotted paths allowed).")] = "text",
+    id_field: Annotated[str, typer.Option("--id-field", help="JSONL: the field naming the document in the log.")] = "id",
+    jobs: JobsOpt = 0,
+    fail_on_change: Annotated[bool, typer.Option("--fail-on-change", help="Exit 1 if any file was changed (for pre-commit).")] = False,
 ):
-    """Clean article text: cleaned text to stdout, the log of every change to --log."""
-    cleaner = _cleaner(rules, only_rules, disable, regex_timeout)
+    """Clean article text: cleaned text to stdout (or -o, or the files themselves with --in-place),
+    the log of every change to --log."""
+    if fmt not in ("auto", "text", "jsonl"):
+        raise CleanerError(f"--format {fmt!r}: use auto, text or jsonl")
+    paths = paths or ["-"]
+    config = _config(rules, only_rules, disable, regex_timeout)
+    cleaner = Cleaner(**config)
+    jobs = jobs or os.cpu_count() or 1
     sink = _LogSink(log)
-    out = sys.stdout.buffer
     try:
-        for name, text in _inputs(paths or []):
+        if in_place:
+            _clean_in_place(cleaner, config, paths, glob, jobs, sink, fail_on_change)
+        elif fmt == "jsonl" or (fmt == "auto" and any(p != "-" and is_jsonl(p) for p in paths)):
+            _clean_jsonl(cleaner, config, paths, output, text_field, id_field, jobs, sink)
+        else:
+            _clean_text(cleaner, paths, output, sink)
+    finally:
+        sink.close()
+
+
+def _clean_text(cleaner, paths, output, sink) -> None:
+    folders = [p for p in paths if p != "-" and os.path.isdir(p)]
+    if folders:
+        raise CleanerError(f"{folders[0]}: is a folder; use --in-place to clean folders, or `cleaner check`")
+    if output and output != "-" and any(p != "-" and _same_file(p, output) for p in paths):
+        raise CleanerError(f"{output}: is also an input; use --in-place to rewrite files")
+    out = open(output, "wb") if output and output != "-" else sys.stdout.buffer
+    try:
+        for name, text in _inputs(paths):
             result = cleaner.clean(text)
             out.write(result.text.encode("utf-8"))
             out.flush()
             sink.write(name, result.removals)
     finally:
-        sink.close()
+        if out is not sys.stdout.buffer:
+            out.close()
+
+
+def _clean_in_place(cleaner, config, paths, glob, jobs, sink, fail_on_change) -> None:
+    if "-" in paths:
+        raise CleanerError("--in-place needs files or folders, not stdin")
+    if any(is_jsonl(p) for p in paths):
+        raise CleanerError("--in-place is for text files; clean a JSONL corpus with -o OUT.jsonl")
+    from .report import RunStats
+
+    stats, changed = RunStats(), 0
+    for outcome in run_files(lambda: cleaner.clean, find_files(paths, glob), True, False, jobs,
+                             _pool_factory(cleaner, config), want_log=sink.stream is not None):
+        stats.merge(outcome.stats)
+        line = describe(outcome, "cleaned")
+        if line:
+            changed += 1
+            typer.echo(line, err=True)
+            sink.write(outcome.path, outcome.removals)
+    _report(stats)
+    if stats.error_count:
+        raise typer.Exit(2)
+    if fail_on_change and changed:
+        raise typer.Exit(1)
+
+
+def _clean_jsonl(cleaner, config, paths, output, text_field, id_field, jobs, sink) -> None:
+    if len(paths) != 1:
+        raise CleanerError("a JSONL corpus is cleaned one file at a time: give one input and -o OUT")
+    (path,) = paths
+    if output and output != "-" and path != "-" and _same_file(path, output):
+        raise CleanerError(f"{output}: is also the input; write the cleaned corpus to another file")
+    opts = Options(text_field=text_field, id_field=id_field,
+                   version={"version": __version__, "rules": cleaner.fingerprint})
+    log_write = sink.write_bytes if sink.stream is not None else None
+    stats = run_jsonl(cleaner, config, path, output, opts, jobs, log_write, Progress(),
+                      sys.stdin.buffer, sys.stdout.buffer)
+    _report(stats)
+    if stats.error_count:
+        raise typer.Exit(2)
+
+
+def _same_file(a: str, b: str) -> bool:
+    return os.path.exists(b) and os.path.exists(a) and os.path.samefile(a, b)
+
+
+@app.command()
+@_guarded
+def check(
+    paths: Annotated[List[str], typer.Argument(help="Files and folders to check.")],
+    rules: RulesOpt = [],
+    only_rules: OnlyRulesOpt = [],
+    disable: DisableOpt = [],
+    regex_timeout: TimeoutOpt = 2.0,
+    glob: GlobOpt = "*.txt",
+    diff: Annotated[bool, typer.Option("--diff", help="Print a unified diff of each change.")] = False,
+    jobs: JobsOpt = 0,
+):
+    """Change nothing; list the files that cleaning would change, with counts per category.
+    Exit 1 if any would change, 0 if none."""
+    config = _config(rules, only_rules, disable, regex_timeout)
+    cleaner = Cleaner(**config)
+    from .report import RunStats
+
+    stats, changed = RunStats(), 0
+    for outcome in run_files(lambda: cleaner.clean, find_files(paths, glob), False, diff,
+                             jobs or os.cpu_count() or 1, _pool_factory(cleaner, config)):
+        stats.merge(outcome.stats)
+        line = describe(outcome, "would clean")
+        if line:
+            changed += 1
+            typer.echo(line)
+            if diff:
+                typer.echo(outcome.diff, nl=False)
+    _report(stats, quiet=True)
+    if stats.error_count:
+        raise typer.Exit(2)
+    if changed:
+        raise typer.Exit(1)
 
 
 @rules_app.command("list")

@@ -1,0 +1,121 @@
+"""Files and folders: find them, clean them in place (atomically) or check them, in parallel.
+
+A file with nothing to remove is never written: its content and mtime stay as they were.
+"""
+from __future__ import annotations
+
+import difflib
+import fnmatch
+import os
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable, Iterator, Optional
+
+from .model import CleanerError
+from .report import RunStats
+from .textio import read_text, write_atomic
+
+
+@dataclass
+class FileOutcome:
+    path: str
+    changed: bool = False
+    by_category: Counter = field(default_factory=Counter)
+    stats: RunStats = field(default_factory=RunStats)
+    diff: str = ""
+    error: str = ""
+    removals: tuple = ()  # kept only when a log is wanted
+
+
+def find_files(paths: Iterable[str], pattern: str = "*.txt") -> list[str]:
+    """Files named, and files under folders named whose name matches ``pattern``, in a stable order.
+
+    A symlink under a folder is followed only if it points inside that folder: cleaning in place
+    must never write outside the tree it was given.
+    """
+    out: list[str] = []
+    for p in paths:
+        if os.path.isdir(p):
+            root = os.path.realpath(p)
+            for folder, dirs, files in os.walk(p):
+                dirs[:] = sorted(d for d in dirs if _inside(os.path.join(folder, d), root) and not d.startswith("."))
+                for name in sorted(files):
+                    full = os.path.join(folder, name)
+                    if fnmatch.fnmatch(name, pattern) and _inside(full, root) and os.path.isfile(full):
+                        out.append(full)
+        elif os.path.isfile(p):
+            out.append(p)
+        else:
+            raise CleanerError(f"{p}: no such file or folder")
+    return out
+
+
+def _inside(path: str, root: str) -> bool:
+    real = os.path.realpath(path)
+    return real == root or real.startswith(root + os.sep)
+
+
+def process_file(clean: Callable, path: str, write: bool, want_diff: bool = False, want_log: bool = False) -> FileOutcome:
+    """Clean one file; write it back only if ``write`` and something changed."""
+    outcome = FileOutcome(path)
+    try:
+        text = read_text(path)
+        result = clean(text)
+    except CleanerError as e:
+        outcome.error = str(e) if str(e).startswith(path) else f"{path}: {e}"
+        outcome.stats.add_error(outcome.error)
+        return outcome
+    outcome.stats.add_document(path, text, result)
+    if not result.removals:
+        return outcome
+    outcome.changed = True
+    outcome.by_category.update(r.category for r in result.removals)
+    if want_log:
+        outcome.removals = result.removals
+    if want_diff:
+        outcome.diff = "".join(difflib.unified_diff(
+            text.splitlines(keepends=True), result.text.splitlines(keepends=True),
+            fromfile=path if os.path.isabs(path) else f"a/{path}", tofile=path if os.path.isabs(path) else f"b/{path}"))
+    if write:
+        try:
+            write_atomic(path, result.text)
+        except OSError as e:
+            outcome.error = f"{path}: cannot write: {e.strerror}"
+            outcome.stats.add_error(outcome.error)
+    return outcome
+
+
+def run_files(make_clean: Callable[[], Callable], paths: list[str], write: bool, want_diff: bool,
+              jobs: int, pool_factory=None, want_log: bool = False) -> Iterator[FileOutcome]:
+    """Outcomes in input order; with jobs > 1, files are cleaned in worker processes."""
+    if jobs <= 1 or len(paths) < 2:
+        clean = make_clean()
+        for p in paths:
+            yield process_file(clean, p, write, want_diff, want_log)
+        return
+    pool = pool_factory(min(jobs, len(paths)))
+    try:
+        yield from pool.imap(_FileTask(write, want_diff, want_log), paths, chunksize=4)
+    finally:
+        pool.terminate()
+
+
+class _FileTask:
+    """Picklable: runs in a worker that holds its own compiled Cleaner (see parallel.worker_clean)."""
+
+    def __init__(self, write: bool, want_diff: bool, want_log: bool):
+        self.write, self.want_diff, self.want_log = write, want_diff, want_log
+
+    def __call__(self, path: str) -> FileOutcome:
+        from .parallel import worker_clean
+
+        return process_file(worker_clean(), path, self.write, self.want_diff, self.want_log)
+
+
+def describe(outcome: FileOutcome, verb: str) -> Optional[str]:
+    """`would clean a.txt (captions 2, navigation 1)` - pre-commit-hooks style, one line a file."""
+    if not outcome.changed:
+        return None
+    counts = ", ".join(f"{k} {v}" for k, v in sorted(outcome.by_category.items()))
+    return f"{verb} {outcome.path} ({counts})"

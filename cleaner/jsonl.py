@@ -1,0 +1,365 @@
+"""JSONL corpora: one document a line, cleaned in a stream, in byte-range shards across processes.
+
+A record keeps every field and their order; its text field is replaced by the clean text and the
+removal log goes under ``metadata.cleaner`` - the record shape of datatrove and dolma. A record with
+nothing removed is written back byte for byte. A bad record (not JSON, no text field, text not a
+string) is reported with its line number and passed through unchanged; the run goes on.
+"""
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from typing import BinaryIO, Callable, Iterator, Optional
+
+import orjson
+
+from .model import CleanerError
+from .report import RunStats
+
+BATCH_LINES = 2000
+
+
+@dataclass
+class Options:
+    text_field: str = "text"
+    id_field: str = "id"
+    version: dict = field(default_factory=dict)  # {"cleaner": ..., "rules": ...}
+    want_log: bool = False
+
+
+@dataclass
+class ChunkResult:
+    """What a worker hands back for a batch or a shard."""
+
+    data: bytes = b""  # cleaned lines (batches only; shards write their own part files)
+    log: bytes = b""
+    lines: int = 0
+    stats: RunStats = field(default_factory=RunStats)
+    errors: list = field(default_factory=list)  # (line number within the chunk, message)
+
+
+def is_jsonl(path: str) -> bool:
+    return path.endswith((".jsonl", ".jsonl.gz", ".ndjson", ".ndjson.gz"))
+
+
+def open_in(path: str) -> BinaryIO:
+    try:
+        return gzip.open(path, "rb") if path.endswith(".gz") else open(path, "rb")
+    except OSError as e:
+        raise CleanerError(f"{path}: cannot read: {e.strerror}") from None
+
+
+def open_out(path: str) -> BinaryIO:
+    return gzip.open(path, "wb", compresslevel=6) if path.endswith(".gz") else open(path, "wb")
+
+
+# --- one record ----------------------------------------------------------------------------
+
+def _loads(line: bytes):
+    try:
+        return orjson.loads(line)
+    except orjson.JSONDecodeError:
+        return json.loads(line.decode("utf-8"))  # NaN, lone surrogates: what stdlib json accepts
+
+
+def _dumps(record) -> bytes:
+    try:
+        return orjson.dumps(record)
+    except TypeError:  # integers beyond 64 bits
+        return json.dumps(record, ensure_ascii=False).encode("utf-8")
+
+
+def _lookup(record: dict, dotted: str):
+    """The dict holding the field and the field's last key, for a dotted path ("meta.text")."""
+    keys = dotted.split(".")
+    holder = record
+    for k in keys[:-1]:
+        holder = holder.get(k) if isinstance(holder, dict) else None
+        if not isinstance(holder, dict):
+            return None, keys[-1]
+    return holder, keys[-1]
+
+
+def clean_line(clean: Callable, line: bytes, opts: Options, stats: RunStats) -> tuple[bytes, bytes, Optional[str]]:
+    """(output line, log lines, error) for one input line. On error the line passes through."""
+    if not line.strip():
+        return line, b"", None
+    try:
+        record = _loads(line)
+    except (ValueError, UnicodeDecodeError) as e:
+        return line, b"", f"not JSON ({str(e).splitlines()[0][:80]})"
+    if not isinstance(record, dict):
+        return line, b"", "not a JSON object"
+    holder, key = _lookup(record, opts.text_field)
+    if holder is None or key not in holder:
+        return line, b"", f"no field {opts.text_field!r}"
+    text = holder[key]
+    if not isinstance(text, str):
+        return line, b"", f"field {opts.text_field!r} is {type(text).__name__}, not a string"
+    id_holder, id_key = _lookup(record, opts.id_field)
+    doc = id_holder.get(id_key) if id_holder is not None else None
+    try:
+        result = clean(text)
+    except CleanerError as e:
+        return line, b"", str(e)
+    stats.add_document(str(doc), text, result)
+    if not result.removals:
+        return line, b"", None
+    meta = record.setdefault("metadata", {})
+    if not isinstance(meta, dict):
+        return line, b"", "field 'metadata' is not an object; cannot add the removal log"
+    holder[key] = result.text
+    meta["cleaner"] = {**opts.version, "removals": [
+        {"rule": r.rule, "category": r.category, "start": r.start, "end": r.end, "text": r.text,
+         "replacement": r.replacement} for r in result.removals]}
+    log = b""
+    if opts.want_log:
+        log = b"".join(_dumps({"doc": doc, **r.to_dict()}) + b"\n" for r in result.removals)
+    end = b"\r\n" if line.endswith(b"\r\n") else b"\n" if line.endswith(b"\n") else b""
+    return _dumps(record) + end, log, None
+
+
+def clean_lines(clean: Callable, lines, opts: Options, out: Optional[BinaryIO] = None,
+                log: Optional[BinaryIO] = None, tick: Optional[Callable] = None) -> ChunkResult:
+    """Clean an iterable of lines; write to ``out``/``log`` if given, else collect into the result."""
+    res = ChunkResult()
+    data, logs = [], []
+    done_docs = done_bytes = 0
+    for n, line in enumerate(lines, 1):
+        new, entry, error = clean_line(clean, line, opts, res.stats)
+        if error:
+            res.stats.error_count += 1
+            if len(res.errors) < 50:
+                res.errors.append((n, error))
+        if out is not None:
+            out.write(new)
+        else:
+            data.append(new)
+        if entry:
+            (log.write(entry) if log is not None else logs.append(entry))
+        res.lines = n
+        done_docs += 1
+        done_bytes += len(line)
+        if tick and done_docs >= 1000:
+            tick(done_docs, done_bytes)
+            done_docs = done_bytes = 0
+    if tick:
+        tick(done_docs, done_bytes)
+    res.data, res.log = b"".join(data), b"".join(logs)
+    return res
+
+
+# --- shards of a plain file ------------------------------------------------------------------
+
+def shard_bounds(path: str, n: int) -> list[tuple[int, int]]:
+    """Byte ranges that start and end at line boundaries, about equal in size."""
+    size = os.path.getsize(path)
+    bounds = [0]
+    with open(path, "rb") as f:
+        for k in range(1, n):
+            pos = max(size * k // n, bounds[-1])
+            if pos <= 0:
+                continue
+            f.seek(pos - 1)
+            f.readline()  # to the start of the next line
+            bounds.append(min(f.tell(), size))
+    bounds.append(size)
+    return [(a, b) for a, b in zip(bounds, bounds[1:]) if b > a]
+
+
+def _read_range(path: str, start: int, end: int) -> Iterator[bytes]:
+    with open(path, "rb") as f:
+        f.seek(start)
+        pos = start
+        while pos < end:
+            line = f.readline()
+            if not line:
+                break
+            pos += len(line)
+            yield line
+
+
+@dataclass
+class ShardTask:
+    path: str
+    start: int
+    end: int
+    part: str  # where the worker writes its cleaned lines
+    log_part: Optional[str]
+    gzip_part: bool
+    opts: Options
+
+    def __call__(self) -> ChunkResult:
+        from .parallel import tick, worker_clean
+
+        with (gzip.open(self.part, "wb", compresslevel=6) if self.gzip_part else open(self.part, "wb")) as out:
+            log = open(self.log_part, "wb") if self.log_part else None
+            try:
+                return clean_lines(worker_clean(), _read_range(self.path, self.start, self.end), self.opts, out, log, tick)
+            finally:
+                if log:
+                    log.close()
+
+
+def run_shard(task: ShardTask) -> ChunkResult:
+    return task()
+
+
+@dataclass
+class BatchTask:
+    lines: list
+    opts: Options
+
+    def __call__(self) -> ChunkResult:
+        from .parallel import tick, worker_clean
+
+        return clean_lines(worker_clean(), self.lines, self.opts, tick=tick)
+
+
+def run_batch(task: BatchTask) -> ChunkResult:
+    return task()
+
+
+def batches(stream: BinaryIO, opts: Options) -> Iterator[BatchTask]:
+    lines: list = []
+    size = 0
+    for line in stream:
+        lines.append(line)
+        size += len(line)
+        if len(lines) >= BATCH_LINES or size >= 8 << 20:
+            yield BatchTask(lines, opts)
+            lines, size = [], 0
+    if lines:
+        yield BatchTask(lines, opts)
+
+
+def concatenate(parts: list[str], out: BinaryIO) -> None:
+    for p in parts:
+        with open(p, "rb") as f:
+            shutil.copyfileobj(f, out, 1 << 20)
+
+
+def temp_dir_near(path: Optional[str]) -> tempfile.TemporaryDirectory:
+    """Scratch space beside the output (same file system, so the final rename is atomic)."""
+    folder = os.path.dirname(os.path.abspath(path)) if path else None
+    return tempfile.TemporaryDirectory(prefix=".cleaner-", dir=folder)
+
+
+# --- a whole run ---------------------------------------------------------------------------
+
+def run_jsonl(cleaner, config: dict, in_path: str, out_path: Optional[str], opts: Options, jobs: int,
+              log_write: Optional[Callable[[bytes], None]], progress, stdin: BinaryIO, stdout: BinaryIO) -> RunStats:
+    """Clean one JSONL corpus into ``out_path`` (None or "-": stdout). A file output appears whole
+    or not at all: it is written beside its final name and renamed at the end."""
+    from . import parallel
+
+    opts.want_log = log_write is not None
+    stats = RunStats()
+    name = "<stdin>" if in_path == "-" else in_path
+    to_file = out_path not in (None, "-")
+    gz_out = to_file and out_path.endswith(".gz")
+    plain_file = in_path != "-" and not in_path.endswith(".gz")
+    sharded = jobs > 1 and plain_file
+    with temp_dir_near(out_path if to_file else None) as tmp:
+        final_tmp = os.path.join(tmp, "output")
+        # Shards write gzip members of their own; concatenated, they are one valid gzip file.
+        out = (open(final_tmp, "wb") if sharded else open_out(final_tmp + (".gz" if gz_out else ""))) if to_file else stdout
+        if to_file and not sharded and gz_out:
+            final_tmp += ".gz"
+        try:
+            if jobs <= 1:
+                stream = stdin if in_path == "-" else open_in(in_path)
+                with _closing(stream, in_path != "-"):
+                    res = clean_lines(cleaner.clean, stream, opts, out, _Writer(log_write),
+                                      lambda d, b: _progress(progress, d, b))
+                _collect(stats, res, name, 0)
+            else:
+                counter = parallel.new_counter()
+                pool = parallel.make_pool(jobs, cleaner, config, counter)
+                try:
+                    if sharded:
+                        _run_shards(pool, counter, in_path, out, tmp, opts, jobs, log_write, progress, stats, gz=gz_out)
+                    else:
+                        stream = stdin if in_path == "-" else open_in(in_path)
+                        first = 0
+                        with _closing(stream, in_path != "-"):
+                            for res in parallel.ordered_map(pool, run_batch, batches(stream, opts), 3 * jobs):
+                                out.write(res.data)
+                                if log_write and res.log:
+                                    log_write(res.log)
+                                _collect(stats, res, name, first)
+                                first += res.lines
+                                progress.update(stats.documents, stats.bytes_in)
+                finally:
+                    pool.terminate()
+        finally:
+            if to_file:
+                out.close()
+            else:
+                out.flush()
+        progress.update(stats.documents, stats.bytes_in, force=True)
+        progress.done()
+        if to_file:
+            os.replace(final_tmp, out_path)
+    return stats
+
+
+def _run_shards(pool, counter, in_path, out, tmp, opts, jobs, log_write, progress, stats, gz: bool) -> None:
+    bounds = shard_bounds(in_path, 2 * jobs)
+    tasks = [ShardTask(in_path, a, b, os.path.join(tmp, f"part-{k:05d}"),
+                       os.path.join(tmp, f"log-{k:05d}") if log_write else None, gz, opts)
+             for k, (a, b) in enumerate(bounds)]
+    pending = pool.map_async(run_shard, tasks)
+    while not pending.ready():
+        pending.wait(0.2)
+        progress.update(counter[0], counter[1])
+    first = 0
+    for task, res in zip(tasks, pending.get()):
+        _collect(stats, res, in_path, first)
+        first += res.lines
+    concatenate([t.part for t in tasks], out)
+    if log_write:
+        for t in tasks:
+            with open(t.log_part, "rb") as f:
+                for chunk in iter(lambda: f.read(1 << 20), b""):
+                    log_write(chunk)
+
+
+def _collect(stats: RunStats, res: ChunkResult, name: str, first_line: int) -> None:
+    stats.merge(res.stats)  # the counts, every error included
+    for n, message in res.errors:
+        if len(stats.errors) < 50:
+            stats.errors.append(f"{name}:{first_line + n}: {message}")
+
+
+def _progress(progress, docs: int, nbytes: int) -> None:
+    progress.docs = getattr(progress, "docs", 0) + docs
+    progress.nbytes = getattr(progress, "nbytes", 0) + nbytes
+    progress.update(progress.docs, progress.nbytes)
+
+
+class _Writer:
+    """A binary sink over a callable, or nothing."""
+
+    def __init__(self, write: Optional[Callable[[bytes], None]]):
+        self._write = write
+
+    def write(self, data: bytes) -> None:
+        if self._write is not None:
+            self._write(data)
+
+
+class _closing:
+    def __init__(self, stream, close: bool):
+        self.stream, self.close = stream, close
+
+    def __enter__(self):
+        return self.stream
+
+    def __exit__(self, *exc):
+        if self.close:
+            self.stream.close()
