@@ -81,17 +81,22 @@ class _Doc:
     def repeats_above(self, i: int, within: int) -> bool:
         """Whether line i's input text (ends stripped) stands on one of the ``within`` non-blank
         input lines above it."""
-        if self._repeats is None:  # built once per document, on first use
+        repeats = self._repeat_index()
+        mine = self._rank[i]
+        return any(k < i and mine - self._rank[k] <= within for k in repeats.get(self.orig[i].strip(), ()))
+
+    def _repeat_index(self) -> dict[str, list[int]]:
+        """Stripped input text -> the lines holding it; built once per document, on first use."""
+        if self._repeats is None:
             self._repeats, self._rank = {}, []
             rank = 0
             for k, t in enumerate(self.orig):
-                self._rank.append(rank)
+                self._rank.append(rank)  # how many non-blank lines come before line k
                 t = t.strip()
                 if t:
                     self._repeats.setdefault(t, []).append(k)
                     rank += 1
-        mine = self._rank[i]
-        return any(k < i and mine - self._rank[k] <= within for k in self._repeats.get(self.orig[i].strip(), ()))
+        return self._repeats
 
     def frontier(self, step: int) -> set[int]:
         """Lines that are the first line still there (not blank, not removed) beyond some removed
@@ -108,6 +113,10 @@ class _Doc:
                     after_removed = False
             self._frontier_key, self._frontier = key, out
         return self._frontier
+
+    def repeated_lines(self) -> set[int]:
+        """Lines whose text (ends stripped) also stands on some earlier line."""
+        return {k for ks in self._repeat_index().values() if len(ks) > 1 for k in ks[1:]}
 
     def beyond(self, i: int, step: int) -> Optional[int]:
         """The first line past i (downwards for step 1, upwards for -1) that is neither blank nor removed."""
@@ -228,9 +237,8 @@ class Engine:
                 pool, rule = cands[ri], self.rules[ri]
                 if edited is not None and not (dropped_any and self._contextual[ri]):
                     pool = pool & edited
-                live = sorted(li for li in pool if li not in doc.dropped)
-                if live:
-                    now |= self._apply(rule, doc, live, cands)
+                if pool:
+                    now |= self._apply(rule, doc, pool, cands)
             dropped_any = len(doc.dropped) > dropped_before
             edited = {li for li in now if li not in doc.dropped}
             if not edited and not (dropped_any and self._any_contextual):
@@ -240,10 +248,10 @@ class Engine:
         removals = _log(doc)
         return CleanResult(_patch(text, removals), tuple(removals))
 
-    def _apply(self, rule: Rule, doc: _Doc, live: list[int], cands) -> set[int]:
-        """Apply one rule to the live candidate lines; the lines it changed."""
+    def _apply(self, rule: Rule, doc: _Doc, pool: set[int], cands) -> set[int]:
+        """Apply one rule to its candidate lines still there; the lines it changed."""
         if rule.window > 1:
-            return self._apply_window(rule, doc, live)
+            return self._apply_window(rule, doc, sorted(pool - doc.dropped.keys()))
         texts, search = doc.texts, rule.pattern.search
         w = rule.when
         def holds(li):  # structure first (cheap, and usually false), then the pattern, then the rest
@@ -257,7 +265,6 @@ class Engine:
             # Only a line just beyond a removed line can hold: start from those, not from every line.
             if not doc.dropped:
                 return set()
-            pool = set(live)
             frontier = doc.frontier(step) & pool
             if not chains:
                 live = sorted(frontier)
@@ -279,16 +286,21 @@ class Engine:
                         if b in pool and b not in seen:
                             heapq.heappush(heap, step * b)
                 return changed
-        elif chains:
+        else:
+            if w.repeated_within is not None:
+                pool = pool & doc.repeated_lines()
+            live = sorted(pool - doc.dropped.keys())
+        if chains and not step:
             changed = set()
             for li in (live if w.prev else reversed(live)):
                 if not doc.blank[li] and holds(li):
                     doc.dropped[li] = rule
                     changed.add(li)
             return changed
-        hits = [li for li in live if (not doc.blank[li] or rule.action != "drop") and holds(li)]
-        if rule.when.first is not None or rule.when.last is not None:
-            hits = _at_edges(hits, doc, rule.when.first, rule.when.last)
+        if w.first is not None or w.last is not None:
+            hits = self._edge_hits(rule, doc, live, holds)
+        else:
+            hits = [li for li in live if (not doc.blank[li] or rule.action != "drop") and holds(li)]
         if rule.when.min_run:
             hits = _runs(hits, doc, rule.when.min_run)
         changed = set()
@@ -334,6 +346,28 @@ class Engine:
         for i in taken:
             doc.dropped[i] = rule
         return taken
+
+    def _edge_hits(self, rule: Rule, doc: _Doc, live: list[int], holds) -> list[int]:
+        """Hits of a rule that wants the first/last N lines: walk in from each edge it names,
+        testing lines until N lines that do not match have been passed. Lines it matches do not
+        count, so residue stacked at the edge goes at once; lines further in are never tested."""
+        w, pool = rule.when, set(live)
+        found: Optional[set[int]] = None
+        for limit, order in ((w.first, range(doc.n)), (w.last, range(doc.n - 1, -1, -1))):
+            if limit is None:
+                continue
+            side, passed = set(), 0
+            for li in order:
+                if li in doc.dropped or doc.blank[li]:
+                    continue
+                if li in pool and holds(li):
+                    side.add(li)
+                else:
+                    passed += 1
+                    if passed >= limit:
+                        break
+            found = side if found is None else found & side
+        return sorted(found or ())
 
     # --- conditions ------------------------------------------------------------------------
 
@@ -423,15 +457,6 @@ def _count_live(doc: _Doc, order, skip: set, limit: int) -> int:
             if n >= limit:
                 break
     return n
-
-
-def _at_edges(hits: list[int], doc: _Doc, first: Optional[int], last: Optional[int]) -> list[int]:
-    """Keep hits among the first/last N lines, not counting other hits: residue stacked at the edge
-    of a document goes in one round, not one line per round."""
-    skip = set(hits)
-    return [li for li in hits
-            if (first is None or _count_live(doc, range(li - 1, -1, -1), skip, first) < first)
-            and (last is None or _count_live(doc, range(li + 1, doc.n), skip, last) < last)]
 
 
 def _runs(hits: list[int], doc: _Doc, min_run: int) -> list[int]:
