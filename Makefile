@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench bench-corpus eval clean-venv
+.PHONY: run test bench bench-corpus bench-datatrove eval clean-venv
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,12 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_engine.py
+
+bench-corpus: $(STAMP)
+	$(BIN)/python benchmarks/bench_corpus.py --mb 200 --memory 100,1000
+
+bench-datatrove: $(STAMP)
+	$(BIN)/python benchmarks/bench_datatrove.py --mb 20
 
 eval: $(STAMP)
 	$(BIN)/cleaner eval benchmarks/data/dev.jsonl

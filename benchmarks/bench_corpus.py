@@ -50,7 +50,7 @@ def timed(cmd: list[str]) -> tuple[float, int]:
              "print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, r.returncode)")
     out = subprocess.run([PY, "-c", probe, *cmd], capture_output=True, text=True, check=True).stdout.split()
     if out[2] != "0":
-        raise SystemExit(f"{' '.join(cmd)} exited {out[2]}")
+        raise SystemExit(f"{cmd[0] if cmd[1] != '-c' else 'python -c <script>'} exited {out[2]}")
     return float(out[0]), int(out[1])
 
 
@@ -85,16 +85,17 @@ def main() -> None:
     rows.append(("cleaner --jobs 1", t1, rss1))
     t2, rss2 = timed(cleaner + ["--jobs", "2"])
     rows.append(("cleaner --jobs 2", t2, rss2))
+    peer_note = ""
     try:
-        import datatrove  # noqa: F401
-
         rows.append(("datatrove C4 line filter (peer)", *timed([PY, "-c", DATATROVE, str(corpus), str(out)])))
-    except ImportError:
-        pass
+    except SystemExit as e:  # datatrove missing, or its C4 filter's word tokenizer (spaCy) missing
+        peer_note = f"peer not run: {e}"
     print(f"corpus: {corpus.name}, {mb:.0f} MB")
     print(f"{'pass':34} {'MB/s':>7} {'x identity':>11} {'peak RSS MiB':>13}")
     for name, t, rss in rows:
         print(f"{name:34} {mb / t:7.1f} {t_id / t:11.2f} {rss / 1024:13.0f}")
+    if peer_note:
+        print(peer_note.splitlines()[0][:200])
     print(f"--jobs 2 / --jobs 1 throughput: {t1 / t2:.2f}x  (target >= 1.7)")
     print(f"--jobs 1 / identity pass: {t_id / t1:.2f}x  (target >= 0.3)")
     for size in [float(s) for s in args.memory.split(",") if s]:

@@ -15,11 +15,10 @@ from typing import List, Optional
 import typer
 from typing_extensions import Annotated
 
-from . import __version__
 from .api import Cleaner, load_rules
 from .corpus import describe, find_files, run_files
 from .examples import check_examples
-from .jsonl import Options, is_jsonl, run_jsonl
+from .jsonl import Options, is_jsonl, run_jsonl, version_of
 from .model import CleanerError
 from .report import Progress
 from .rules import default_rules_dir
@@ -217,8 +216,7 @@ def _clean_jsonl(cleaner, config, paths, output, text_field, id_field, jobs, sin
     (path,) = paths
     if output and output != "-" and path != "-" and _same_file(path, output):
         raise CleanerError(f"{output}: is also the input; write the cleaned corpus to another file")
-    opts = Options(text_field=text_field, id_field=id_field,
-                   version={"version": __version__, "rules": cleaner.fingerprint})
+    opts = Options(text_field=text_field, id_field=id_field, version=version_of(cleaner))
     log_write = sink.write_bytes if sink.stream is not None else None
     stats = run_jsonl(cleaner, config, path, output, opts, jobs, log_write, Progress(),
                       sys.stdin.buffer, sys.stdout.buffer)

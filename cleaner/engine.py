@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import heapq
 from bisect import bisect_right
-from itertools import accumulate
 from typing import Optional, Sequence
 
 import ahocorasick_rs
 import regex
 
 from . import normalise
-from .model import CleanResult, CleanerError, Neighbour, Removal, Rule
+from .document import Document, edit_line
+from .log import build_log
+from .model import CleanResult, CleanerError, Neighbour, Rule, apply_removals
 
 MAX_ROUNDS = 6
 _SENTENCE_END = frozenset(".!?:;…")
@@ -35,98 +36,6 @@ def _words_between(text: str, least: Optional[int], most: Optional[int]) -> bool
         n = len(text.split())
         return (least is None or n >= least) and (most is None or n <= most)
     return True
-
-
-class _Doc:
-    """One text being cleaned: its lines (parallel lists) and what the rules did to them.
-
-    Removals and edits are rare, so they are kept sparse: ``dropped`` maps a line to the rule that
-    removed it, ``pieces`` maps an edited line to its pieces ``[orig_start, orig_end, text, by]``,
-    where ``by`` is None for input text or ``(rule, detail)`` for a change.
-    """
-
-    __slots__ = ("text", "n", "starts", "orig", "texts", "blank", "has_final_eol", "dropped", "pieces",
-                 "_repeats", "_rank", "_frontier_key", "_frontier")
-
-    def __init__(self, text: str):
-        parts = text.split("\n")
-        self.has_final_eol = parts[-1] == ""
-        if self.has_final_eol:
-            parts.pop()
-        self.starts = list(accumulate((len(p) + 1 for p in parts), initial=0))  # one past the end too
-        if "\r" in text:  # "\r\n" endings: the "\r" belongs to the ending, not to the content
-            last = len(parts) - 1
-            parts = [p[:-1] if p.endswith("\r") and (i < last or self.has_final_eol) else p
-                     for i, p in enumerate(parts)]
-        self.text = text
-        self.n = len(parts)
-        self.orig = parts
-        self.texts = list(parts)  # current content of each line
-        self.blank = [not t or t.isspace() for t in parts]
-        self.dropped: dict[int, Rule] = {}
-        self.pieces: dict[int, list] = {}
-        self._repeats: Optional[dict[str, list[int]]] = None
-        self._rank: list[int] = []
-        self._frontier_key: Optional[tuple] = None
-        self._frontier: set[int] = set()
-
-    def end(self, i: int) -> int:
-        """Input offset where line i's content ends (its line ending starts)."""
-        return self.starts[i] + len(self.orig[i])
-
-    def term_end(self, i: int) -> int:
-        """Input offset just past line i's line ending."""
-        return min(self.starts[i + 1], len(self.text))
-
-    def repeats_above(self, i: int, within: int) -> bool:
-        """Whether line i's input text (ends stripped) stands on one of the ``within`` non-blank
-        input lines above it."""
-        repeats = self._repeat_index()
-        mine = self._rank[i]
-        return any(k < i and mine - self._rank[k] <= within for k in repeats.get(self.orig[i].strip(), ()))
-
-    def _repeat_index(self) -> dict[str, list[int]]:
-        """Stripped input text -> the lines holding it; built once per document, on first use."""
-        if self._repeats is None:
-            self._repeats, self._rank = {}, []
-            rank = 0
-            for k, t in enumerate(self.orig):
-                self._rank.append(rank)  # how many non-blank lines come before line k
-                t = t.strip()
-                if t:
-                    self._repeats.setdefault(t, []).append(k)
-                    rank += 1
-        return self._repeats
-
-    def frontier(self, step: int) -> set[int]:
-        """Lines that are the first line still there (not blank, not removed) beyond some removed
-        line, looking down (step 1) or up (-1). One pass; kept until the next removal."""
-        key = (step, len(self.dropped))
-        if self._frontier_key != key:
-            out, after_removed = set(), False
-            for i in (range(self.n) if step == 1 else range(self.n - 1, -1, -1)):
-                if i in self.dropped:
-                    after_removed = True
-                elif not self.blank[i]:
-                    if after_removed:
-                        out.add(i)
-                    after_removed = False
-            self._frontier_key, self._frontier = key, out
-        return self._frontier
-
-    def repeated_lines(self) -> set[int]:
-        """Lines whose text (ends stripped) also stands on some earlier line."""
-        return {k for ks in self._repeat_index().values() if len(ks) > 1 for k in ks[1:]}
-
-    def beyond(self, i: int, step: int) -> Optional[int]:
-        """The first line past i (downwards for step 1, upwards for -1) that is neither blank nor removed."""
-        i += step
-        while 0 <= i < self.n and (self.blank[i] or i in self.dropped):
-            i += step
-        return i if 0 <= i < self.n else None
-
-    def live(self, i: int) -> bool:
-        return i not in self.dropped and not self.blank[i]
 
 
 class Engine:
@@ -156,7 +65,7 @@ class Engine:
 
     # --- gating ----------------------------------------------------------------------------
 
-    def _candidates(self, doc: _Doc) -> dict[int, set[int]]:
+    def _candidates(self, doc: Document) -> dict[int, set[int]]:
         """For each rule, the lines worth testing."""
         cands: dict[int, set[int]] = {}
         text = doc.text
@@ -188,7 +97,7 @@ class Engine:
             cands.setdefault(ri, set()).update(li for li in range(doc.n) if not doc.blank[li])
         return cands
 
-    def _retrigger(self, doc: _Doc, li: int, cands, edited: bool = True) -> None:
+    def _retrigger(self, doc: Document, li: int, cands, edited: bool = True) -> None:
         """Add the rules whose trigger words are in line li (an edited line may hold new ones)."""
         if self._automaton is None or (edited and li in doc.dropped):
             return
@@ -220,7 +129,7 @@ class Engine:
     def clean(self, text: str) -> CleanResult:
         if not text:
             return CleanResult(text, ())
-        doc = _Doc(text)
+        doc = Document(text)
         cands = self._candidates(doc)
         if not cands:
             return CleanResult(text, ())
@@ -245,10 +154,10 @@ class Engine:
                 break
         if not doc.dropped and not doc.pieces:
             return CleanResult(text, ())
-        removals = _log(doc)
-        return CleanResult(_patch(text, removals), tuple(removals))
+        removals = build_log(doc)
+        return CleanResult(apply_removals(text, removals), tuple(removals))
 
-    def _apply(self, rule: Rule, doc: _Doc, pool: set[int], cands) -> set[int]:
+    def _apply(self, rule: Rule, doc: Document, pool: set[int], cands) -> set[int]:
         """Apply one rule to its candidate lines still there; the lines it changed."""
         if rule.window > 1:
             return self._apply_window(rule, doc, sorted(pool - doc.dropped.keys()))
@@ -320,14 +229,14 @@ class Engine:
                 edits, detail = [e for e in edits if line[e[0]:e[1]] != e[2]], ""
             if edits:
                 was_blank = doc.blank[li]
-                _edit(doc, li, edits, rule, detail)
+                edit_line(doc, li, edits, rule, detail)
                 if doc.blank[li] and not was_blank:
                     doc.dropped[li] = rule  # nothing left of the line: it goes whole
                 changed.add(li)
                 self._retrigger(doc, li, cands)
         return changed
 
-    def _apply_window(self, rule: Rule, doc: _Doc, live: list[int]) -> set[int]:
+    def _apply_window(self, rule: Rule, doc: Document, live: list[int]) -> set[int]:
         """Windows of ``rule.window`` consecutive lines still there (removed lines are looked
         through), each holding a candidate line; a window whose text the pattern matches goes whole."""
         n = rule.window
@@ -347,7 +256,7 @@ class Engine:
             doc.dropped[i] = rule
         return taken
 
-    def _edge_hits(self, rule: Rule, doc: _Doc, live: list[int], holds) -> list[int]:
+    def _edge_hits(self, rule: Rule, doc: Document, live: list[int], holds) -> list[int]:
         """Hits of a rule that wants the first/last N lines: walk in from each edge it names,
         testing lines until N lines that do not match have been passed. Lines it matches do not
         count, so residue stacked at the edge goes at once; lines further in are never tested."""
@@ -371,7 +280,7 @@ class Engine:
 
     # --- conditions ------------------------------------------------------------------------
 
-    def _conditions_hold(self, rule: Rule, doc: _Doc, li: int, last: Optional[int] = None, cheap: bool = False) -> bool:
+    def _conditions_hold(self, rule: Rule, doc: Document, li: int, last: Optional[int] = None, cheap: bool = False) -> bool:
         """Whether the rule's line conditions hold for line li (or the window li..last). ``cheap``
         checks only what costs no pattern call or word split."""
         w = rule.when
@@ -397,7 +306,7 @@ class Engine:
                 return False
         return True
 
-    def _neighbour_ok(self, cond: Neighbour, doc: _Doc, order, cheap: bool = False) -> bool:
+    def _neighbour_ok(self, cond: Neighbour, doc: Document, order, cheap: bool = False) -> bool:
         found, gap = None, False
         for i in order:
             if doc.blank[i] and i not in doc.dropped:
@@ -448,7 +357,7 @@ def _contextual(rule: Rule) -> bool:
     return rule.window > 1 or any(x is not None for x in (w.first, w.last, w.prev, w.next, w.min_run))
 
 
-def _count_live(doc: _Doc, order, skip: set, limit: int) -> int:
+def _count_live(doc: Document, order, skip: set, limit: int) -> int:
     """How many live non-blank lines outside ``skip`` lie in ``order``, counting up to ``limit``."""
     n = 0
     for i in order:
@@ -459,7 +368,7 @@ def _count_live(doc: _Doc, order, skip: set, limit: int) -> int:
     return n
 
 
-def _runs(hits: list[int], doc: _Doc, min_run: int) -> list[int]:
+def _runs(hits: list[int], doc: Document, min_run: int) -> list[int]:
     """Keep hits that stand in a run of at least ``min_run``; blank and removed lines do not break a run."""
     if not hits:
         return hits
@@ -474,144 +383,3 @@ def _runs(hits: list[int], doc: _Doc, min_run: int) -> list[int]:
     if len(run) >= min_run:
         keep.extend(run)
     return keep
-
-
-# --- edits inside a line ---------------------------------------------------------------------
-
-def _edit(doc: _Doc, li: int, edits: list[tuple[int, int, str]], rule: Rule, detail: str = "") -> None:
-    """Apply non-overlapping edits (in current-text coordinates) to a line, keeping input offsets.
-
-    A new edit that overlaps an earlier replacement absorbs it whole: the log then shows one change,
-    by the later rule, from the input text to the final text.
-    """
-    pieces = doc.pieces.get(li) or [[doc.starts[li], doc.end(li), doc.orig[li], None]]
-    for cs, ce, repl in sorted(edits, reverse=True):  # right to left: earlier offsets stay valid
-        pieces = _edit_pieces(pieces, cs, ce, repl, (rule, detail))
-    doc.pieces[li] = pieces
-    doc.texts[li] = text = "".join(p[2] for p in pieces)
-    doc.blank[li] = not text or text.isspace()
-
-
-def _edit_pieces(pieces: list, cs: int, ce: int, repl: str, tag) -> list:
-    before, after = [], []
-    lo = hi = None
-    prefix = suffix = ""
-    pos = 0
-    for p in pieces:
-        p0, p1 = pos, pos + len(p[2])
-        pos = p1
-        if p[3] is None:  # input text, one to one: split it exactly at the edit's ends
-            if p1 <= cs:
-                before.append(p)
-            elif p0 >= ce:
-                after.append(p)
-            else:
-                if cs > p0:
-                    before.append([p[0], p[0] + cs - p0, p[2][: cs - p0], None])
-                if ce < p1:
-                    after.append([p[0] + ce - p0, p[1], p[2][ce - p0:], None])
-                a, b = p[0] + max(cs, p0) - p0, p[0] + min(ce, p1) - p0
-                lo = a if lo is None else min(lo, a)
-                hi = b if hi is None else max(hi, b)
-        elif (p0 < ce and p1 > cs) or (p0 == p1 and cs < p0 < ce):  # an earlier change: absorb it
-            lo = p[0] if lo is None else min(lo, p[0])
-            hi = p[1] if hi is None else max(hi, p[1])
-            if cs > p0:
-                prefix = p[2][: cs - p0]
-            if ce < p1:
-                suffix = p[2][ce - p0:]
-        elif p1 <= cs:
-            before.append(p)
-        else:
-            after.append(p)
-    if lo is None:  # an insertion between two pieces
-        lo = hi = after[0][0] if after else before[-1][1]
-    return before + [[lo, hi, prefix + repl + suffix, tag]] + after
-
-
-# --- layout and the log ----------------------------------------------------------------------
-
-def _tidy_blank_lines(doc: _Doc) -> dict[int, Rule]:
-    """Which rule each removed line goes under, blank lines that a removal leaves behind included.
-
-    Between two kept lines, blank runs that a removal joins keep only the longest of them; at the
-    top or bottom of the document they all go. A blank line goes under the removed block above it.
-    """
-    owner = dict(doc.dropped)
-    blank, n, seen = doc.blank, doc.n, set()
-    for d in sorted(doc.dropped):
-        if d in seen:
-            continue
-        i, j = d, d + 1
-        while i > 0 and (i - 1 in owner or blank[i - 1]):
-            i -= 1
-        while j < n and (j in owner or blank[j]):
-            j += 1
-        seen.update(range(i, j))
-        segments: list[list[int]] = [[]]
-        for k in range(i, j):
-            if k in owner:
-                segments.append([])
-            else:
-                segments[-1].append(k)
-        blanks = [k for s in segments for k in s]
-        at_edge = i == 0 or j == n
-        keep = set() if at_edge or not blanks else set(max(segments, key=len))
-        for k in blanks:
-            if k not in keep:
-                owner[k] = _nearest_owner(owner, range(i, j), k)
-    return owner
-
-
-def _nearest_owner(owner: dict, region: range, k: int) -> Rule:
-    for m in [*range(k - 1, region.start - 1, -1), *range(k + 1, region.stop)]:
-        if m in owner:
-            return owner[m]
-    raise AssertionError("a region without removals")
-
-
-def _log(doc: _Doc) -> list[Removal]:
-    """Turn the line states into removals against input offsets, sorted and merged."""
-    owner = _tidy_blank_lines(doc)
-    text, removals = doc.text, []
-    if owner and doc.n - 1 in owner and not doc.has_final_eol:
-        # The output ends as the input did, without a line ending: the last kept line loses its own.
-        kept = next((k for k in range(doc.n - 1, -1, -1) if k not in owner), None)
-        if kept is not None:
-            removals.append(_removal(text, kept, doc.end(kept), doc.term_end(kept), owner[kept + 1]))
-    for k in sorted(set(owner) | set(doc.pieces)):
-        if k in owner:
-            removals.append(_removal(text, k, doc.starts[k], doc.term_end(k), owner[k]))
-        else:
-            for o0, o1, new, by in doc.pieces[k]:
-                if by is not None:
-                    removals.append(_removal(text, k, o0, o1, by[0], new, by[1]))
-    removals.sort(key=lambda r: (r.start, r.end))
-    return _merge(removals)
-
-
-def _removal(text: str, li: int, start: int, end: int, rule: Rule, replacement: str = "", detail: str = "") -> Removal:
-    return Removal(rule=rule.id, category=rule.category, line=li + 1, start=start, end=end,
-                   text=text[start:end], replacement=replacement, detail=detail)
-
-
-def _merge(removals: list[Removal]) -> list[Removal]:
-    """Adjacent deletions by the same rule are one change."""
-    out: list[Removal] = []
-    for r in removals:
-        p = out[-1] if out else None
-        if p and p.rule == r.rule and p.end == r.start and not p.replacement and not r.replacement and not p.detail:
-            out[-1] = Removal(p.rule, p.category, p.line, p.start, r.end, p.text + r.text, "", "")
-        else:
-            out.append(r)
-    return out
-
-
-def _patch(text: str, removals: list[Removal]) -> str:
-    out, pos = [], 0
-    for r in removals:
-        out.append(text[pos:r.start])
-        out.append(r.replacement)
-        pos = r.end
-    out.append(text[pos:])
-    return "".join(out)

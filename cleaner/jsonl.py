@@ -59,6 +59,20 @@ def open_out(path: str) -> BinaryIO:
 
 # --- one record ----------------------------------------------------------------------------
 
+def metadata_log(version: dict, removals) -> dict:
+    """The removal log as it goes under a record's ``metadata.cleaner`` (JSONL mode, datatrove step):
+    spans in the original text, with the text removed, so the original can be rebuilt."""
+    return {**version, "removals": [
+        {"rule": r.rule, "category": r.category, "start": r.start, "end": r.end, "text": r.text,
+         "replacement": r.replacement} for r in removals]}
+
+
+def version_of(cleaner) -> dict:
+    from . import __version__
+
+    return {"version": __version__, "rules": cleaner.fingerprint}
+
+
 def _loads(line: bytes):
     try:
         return orjson.loads(line)
@@ -113,9 +127,7 @@ def clean_line(clean: Callable, line: bytes, opts: Options, stats: RunStats) -> 
     if not isinstance(meta, dict):
         return line, b"", "field 'metadata' is not an object; cannot add the removal log"
     holder[key] = result.text
-    meta["cleaner"] = {**opts.version, "removals": [
-        {"rule": r.rule, "category": r.category, "start": r.start, "end": r.end, "text": r.text,
-         "replacement": r.replacement} for r in result.removals]}
+    meta["cleaner"] = metadata_log(opts.version, result.removals)
     log = b""
     if opts.want_log:
         log = b"".join(_dumps({"doc": doc, **r.to_dict()}) + b"\n" for r in result.removals)

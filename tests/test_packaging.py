@@ -25,8 +25,18 @@ def fresh_venv(path: Path) -> Path:
     return path
 
 
-def clean_sample_from_elsewhere(env: Path, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([env / "bin" / "cleaner", "clean", SAMPLES[1]], capture_output=True, cwd=cwd, timeout=120)
+def install_and_locate(env: Path, pip_args: list, tmp_path: Path) -> Path:
+    """Install into ``env``, clean a sample from an unrelated folder, and say where the packs were found."""
+    subprocess.run([env / "bin" / "python", "-m", "pip", "install", "-q", "--no-deps", *pip_args],
+                   check=True, capture_output=True, timeout=300)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    proc = subprocess.run([env / "bin" / "cleaner", "clean", SAMPLES[1]], capture_output=True, cwd=elsewhere, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == (FIXTURES / "expected" / SAMPLES[1].name).read_bytes()
+    where = subprocess.check_output([env / "bin" / "python", "-c", "from cleaner.rules import default_rules_dir as d; print(d())"],
+                                    cwd=elsewhere, text=True).strip()
+    return Path(where)
 
 
 @pytest.fixture(scope="module")
@@ -47,31 +57,13 @@ def test_wheel_contains_the_rule_packs(wheel):
 
 
 def test_installed_wheel_finds_its_packs_from_another_folder(wheel, tmp_path):
-    env = fresh_venv(tmp_path / "venv")
-    subprocess.run([env / "bin" / "python", "-m", "pip", "install", "-q", "--no-deps", "--no-index", wheel],
-                   check=True, capture_output=True, timeout=300)
-    elsewhere = tmp_path / "elsewhere"
-    elsewhere.mkdir()
-    proc = clean_sample_from_elsewhere(env, elsewhere)
-    assert proc.returncode == 0, proc.stderr
-    assert proc.stdout == (FIXTURES / "expected" / SAMPLES[1].name).read_bytes()
-    where = subprocess.check_output([env / "bin" / "python", "-c", "from cleaner.rules import default_rules_dir as d; print(d())"],
-                                    cwd=elsewhere, text=True).strip()
-    assert where.endswith(os.path.join("site-packages", "cleaner", "rules"))
+    where = install_and_locate(fresh_venv(tmp_path / "venv"), ["--no-index", wheel], tmp_path)
+    assert str(where).endswith(os.path.join("site-packages", "cleaner", "rules"))
 
 
 def test_editable_install_finds_the_repo_packs(tmp_path):
-    env = fresh_venv(tmp_path / "venv")
-    subprocess.run([env / "bin" / "python", "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation", "-e", ROOT],
-                   check=True, capture_output=True, timeout=300)
-    elsewhere = tmp_path / "elsewhere"
-    elsewhere.mkdir()
-    proc = clean_sample_from_elsewhere(env, elsewhere)
-    assert proc.returncode == 0, proc.stderr
-    assert proc.stdout == (FIXTURES / "expected" / SAMPLES[1].name).read_bytes()
-    where = subprocess.check_output([env / "bin" / "python", "-c", "from cleaner.rules import default_rules_dir as d; print(d())"],
-                                    cwd=elsewhere, text=True).strip()
-    assert Path(where) == ROOT / "rules"
+    where = install_and_locate(fresh_venv(tmp_path / "venv"), ["--no-build-isolation", "-e", ROOT], tmp_path)
+    assert where == ROOT / "rules"
 
 
 def test_python_dash_m_works():

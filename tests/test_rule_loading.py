@@ -17,6 +17,20 @@ GOOD_RULE = """\
 """
 
 
+# A rule whose keep-example it removes: line 9 is that example.
+FAILING_EXAMPLE = """\
+category: test
+rules:
+  - id: zap
+    description: d
+    triggers: [zap]
+    pattern: "zap"
+    examples:
+      remove: ["zap"]
+      keep: ["zap in a sentence."]
+"""
+
+
 def pack(tmp_path, body, name="pack.yaml"):
     p = tmp_path / name
     p.write_text(textwrap.dedent(body), encoding="utf-8")
@@ -83,17 +97,7 @@ def test_duplicate_ids_across_packs(tmp_path):
 
 
 def test_failing_example_names_file_and_line(tmp_path):
-    p = pack(tmp_path, """\
-        category: test
-        rules:
-          - id: zap
-            description: d
-            triggers: [zap]
-            pattern: "zap"
-            examples:
-              remove: ["zap"]
-              keep: ["zap in a sentence."]
-    """)
+    p = pack(tmp_path, FAILING_EXAMPLE)
     assert f"{p}:9: rule 'zap' changes a text it must keep" in problems(p)
 
 
@@ -152,17 +156,7 @@ def test_cli_reports_malformed_pack_with_exit_2(tmp_path):
 
 
 def test_cli_rules_test_reports_failures_with_file_and_line(tmp_path):
-    p = pack(tmp_path, """\
-        category: test
-        rules:
-          - id: zap
-            description: d
-            triggers: [zap]
-            pattern: "zap"
-            examples:
-              remove: ["zap"]
-              keep: ["zap in a sentence."]
-    """)
+    p = pack(tmp_path, FAILING_EXAMPLE)
     proc = run_cli("rules", "test", p)
     assert proc.returncode == 1
     assert f"{p}:9: rule 'zap' changes a text it must keep".encode() in proc.stdout

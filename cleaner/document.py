@@ -1,0 +1,151 @@
+"""One text being cleaned: its lines, what the rules removed, and edits inside lines kept against
+input offsets (so that the log can be an exact patch of the input)."""
+from __future__ import annotations
+
+from itertools import accumulate
+from typing import Optional
+
+from .model import Rule
+
+
+class Document:
+    """One text being cleaned: its lines (parallel lists) and what the rules did to them.
+
+    Removals and edits are rare, so they are kept sparse: ``dropped`` maps a line to the rule that
+    removed it, ``pieces`` maps an edited line to its pieces ``[orig_start, orig_end, text, by]``,
+    where ``by`` is None for input text or ``(rule, detail)`` for a change.
+    """
+
+    __slots__ = ("text", "n", "starts", "orig", "texts", "blank", "has_final_eol", "dropped", "pieces",
+                 "_repeats", "_rank", "_frontier_key", "_frontier")
+
+    def __init__(self, text: str):
+        parts = text.split("\n")
+        self.has_final_eol = parts[-1] == ""
+        if self.has_final_eol:
+            parts.pop()
+        self.starts = list(accumulate((len(p) + 1 for p in parts), initial=0))  # one past the end too
+        if "\r" in text:  # "\r\n" endings: the "\r" belongs to the ending, not to the content
+            last = len(parts) - 1
+            parts = [p[:-1] if p.endswith("\r") and (i < last or self.has_final_eol) else p
+                     for i, p in enumerate(parts)]
+        self.text = text
+        self.n = len(parts)
+        self.orig = parts
+        self.texts = list(parts)  # current content of each line
+        self.blank = [not t or t.isspace() for t in parts]
+        self.dropped: dict[int, Rule] = {}
+        self.pieces: dict[int, list] = {}
+        self._repeats: Optional[dict[str, list[int]]] = None
+        self._rank: list[int] = []
+        self._frontier_key: Optional[tuple] = None
+        self._frontier: set[int] = set()
+
+    def end(self, i: int) -> int:
+        """Input offset where line i's content ends (its line ending starts)."""
+        return self.starts[i] + len(self.orig[i])
+
+    def term_end(self, i: int) -> int:
+        """Input offset just past line i's line ending."""
+        return min(self.starts[i + 1], len(self.text))
+
+    def repeats_above(self, i: int, within: int) -> bool:
+        """Whether line i's input text (ends stripped) stands on one of the ``within`` non-blank
+        input lines above it."""
+        repeats = self._repeat_index()
+        mine = self._rank[i]
+        return any(k < i and mine - self._rank[k] <= within for k in repeats.get(self.orig[i].strip(), ()))
+
+    def _repeat_index(self) -> dict[str, list[int]]:
+        """Stripped input text -> the lines holding it; built once per document, on first use."""
+        if self._repeats is None:
+            self._repeats, self._rank = {}, []
+            rank = 0
+            for k, t in enumerate(self.orig):
+                self._rank.append(rank)  # how many non-blank lines come before line k
+                t = t.strip()
+                if t:
+                    self._repeats.setdefault(t, []).append(k)
+                    rank += 1
+        return self._repeats
+
+    def frontier(self, step: int) -> set[int]:
+        """Lines that are the first line still there (not blank, not removed) beyond some removed
+        line, looking down (step 1) or up (-1). One pass; kept until the next removal."""
+        key = (step, len(self.dropped))
+        if self._frontier_key != key:
+            out, after_removed = set(), False
+            for i in (range(self.n) if step == 1 else range(self.n - 1, -1, -1)):
+                if i in self.dropped:
+                    after_removed = True
+                elif not self.blank[i]:
+                    if after_removed:
+                        out.add(i)
+                    after_removed = False
+            self._frontier_key, self._frontier = key, out
+        return self._frontier
+
+    def repeated_lines(self) -> set[int]:
+        """Lines whose text (ends stripped) also stands on some earlier line."""
+        return {k for ks in self._repeat_index().values() if len(ks) > 1 for k in ks[1:]}
+
+    def beyond(self, i: int, step: int) -> Optional[int]:
+        """The first line past i (downwards for step 1, upwards for -1) that is neither blank nor removed."""
+        i += step
+        while 0 <= i < self.n and (self.blank[i] or i in self.dropped):
+            i += step
+        return i if 0 <= i < self.n else None
+
+    def live(self, i: int) -> bool:
+        return i not in self.dropped and not self.blank[i]
+
+
+def edit_line(doc: Document, li: int, edits: list[tuple[int, int, str]], rule: Rule, detail: str = "") -> None:
+    """Apply non-overlapping edits (in current-text coordinates) to a line, keeping input offsets.
+
+    A new edit that overlaps an earlier replacement absorbs it whole: the log then shows one change,
+    by the later rule, from the input text to the final text.
+    """
+    pieces = doc.pieces.get(li) or [[doc.starts[li], doc.end(li), doc.orig[li], None]]
+    for cs, ce, repl in sorted(edits, reverse=True):  # right to left: earlier offsets stay valid
+        pieces = _edit_pieces(pieces, cs, ce, repl, (rule, detail))
+    doc.pieces[li] = pieces
+    doc.texts[li] = text = "".join(p[2] for p in pieces)
+    doc.blank[li] = not text or text.isspace()
+
+
+def _edit_pieces(pieces: list, cs: int, ce: int, repl: str, tag) -> list:
+    before, after = [], []
+    lo = hi = None
+    prefix = suffix = ""
+    pos = 0
+    for p in pieces:
+        p0, p1 = pos, pos + len(p[2])
+        pos = p1
+        if p[3] is None:  # input text, one to one: split it exactly at the edit's ends
+            if p1 <= cs:
+                before.append(p)
+            elif p0 >= ce:
+                after.append(p)
+            else:
+                if cs > p0:
+                    before.append([p[0], p[0] + cs - p0, p[2][: cs - p0], None])
+                if ce < p1:
+                    after.append([p[0] + ce - p0, p[1], p[2][ce - p0:], None])
+                a, b = p[0] + max(cs, p0) - p0, p[0] + min(ce, p1) - p0
+                lo = a if lo is None else min(lo, a)
+                hi = b if hi is None else max(hi, b)
+        elif (p0 < ce and p1 > cs) or (p0 == p1 and cs < p0 < ce):  # an earlier change: absorb it
+            lo = p[0] if lo is None else min(lo, p[0])
+            hi = p[1] if hi is None else max(hi, p[1])
+            if cs > p0:
+                prefix = p[2][: cs - p0]
+            if ce < p1:
+                suffix = p[2][ce - p0:]
+        elif p1 <= cs:
+            before.append(p)
+        else:
+            after.append(p)
+    if lo is None:  # an insertion between two pieces
+        lo = hi = after[0][0] if after else before[-1][1]
+    return before + [[lo, hi, prefix + repl + suffix, tag]] + after

@@ -1,0 +1,122 @@
+"""cleaner inside datatrove: a real pipeline on LocalPipelineExecutor, checked against `cleaner clean`."""
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from conftest import ROOT, SAMPLES, read, run_cli
+
+datatrove = pytest.importorskip("datatrove")
+
+
+def corpus(folder, files=4, per_file=60):
+    texts = [read(p) for p in SAMPLES] + ["Nothing to remove here.\n", "totor\nA short one.\n\nComments"]
+    folder.mkdir()
+    n = 0
+    for f in range(files):
+        with open(folder / f"part{f}.jsonl", "w", encoding="utf-8") as out:
+            for _ in range(per_file):
+                out.write(json.dumps({"id": f"doc-{n}", "text": texts[n % len(texts)]}) + "\n")
+                n += 1
+    return n
+
+
+def read_jsonl(folder):
+    out = {}
+    for name in sorted(os.listdir(folder)):
+        with open(folder / name, encoding="utf-8") as f:
+            for line in f:
+                r = json.loads(line)
+                out[r["id"]] = r
+    return out
+
+
+def pipeline(tmp_path, **step_options):
+    from datatrove.pipeline.readers import JsonlReader
+    from datatrove.pipeline.writers import JsonlWriter
+
+    from cleaner.integrations.datatrove import CleanerStep
+
+    return [
+        JsonlReader(str(tmp_path / "in"), compression=None, add_file_path=False),
+        CleanerStep(**step_options),
+        JsonlWriter(str(tmp_path / "out"), compression=None),
+    ]
+
+
+def test_pipeline_equals_the_cli_and_its_stats_count_every_removal(tmp_path):
+    from datatrove.executor import LocalPipelineExecutor
+
+    total = corpus(tmp_path / "in")
+    logs = tmp_path / "logs"
+    LocalPipelineExecutor(pipeline(tmp_path), tasks=4, workers=2, logging_dir=str(logs)).run()
+
+    got = read_jsonl(tmp_path / "out")
+    assert len(got) == total
+    # The same records through the CLI's JSONL mode.
+    cat = tmp_path / "all.jsonl"
+    cat.write_bytes(b"".join((tmp_path / "in" / f).read_bytes() for f in sorted(os.listdir(tmp_path / "in"))))
+    proc = run_cli("clean", cat, "-o", tmp_path / "cli.jsonl", "--jobs", "1")
+    assert proc.returncode == 0, proc.stderr
+    want = {r["id"]: r for r in map(json.loads, (tmp_path / "cli.jsonl").read_text(encoding="utf-8").splitlines())}
+    removals, by_rule = 0, {}
+    for doc_id, rec in want.items():
+        assert got[doc_id]["text"] == rec["text"]
+        assert got[doc_id].get("metadata", {}).get("cleaner") == rec.get("metadata", {}).get("cleaner")
+        for r in rec.get("metadata", {}).get("cleaner", {}).get("removals", []):
+            removals += 1
+            by_rule[r["rule"]] = by_rule.get(r["rule"], 0) + 1
+    assert removals > 0
+
+    stats = json.loads((logs / "stats.json").read_text())
+    (mine,) = [s for s in stats if "cleaner" in s["name"]]
+    counts = {k: (v["total"] if isinstance(v, dict) else v) for k, v in mine["stats"].items()}
+    assert counts["total"] == total
+    assert counts["removals"] == removals
+    assert {k[len("rule/"):]: v for k, v in counts.items() if k.startswith("rule/")} == by_rule
+
+    # A rerun finds every task completed and leaves the outputs alone.
+    before = {p: p.stat().st_mtime_ns for p in (tmp_path / "out").iterdir()}
+    LocalPipelineExecutor(pipeline(tmp_path), tasks=4, workers=2, logging_dir=str(logs)).run()
+    assert {p: p.stat().st_mtime_ns for p in (tmp_path / "out").iterdir()} == before
+
+
+def test_drop_empty_and_disabled_rules(tmp_path):
+    from datatrove.data import Document
+
+    from cleaner.integrations.datatrove import CleanerStep
+
+    step = CleanerStep(disable=["stray-tokens"], drop_empty=True)
+    docs = [Document(text="read more on the war\n\nComments", id="empty"), Document(text="totor\nText.", id="kept")]
+    out = list(step.run(iter(docs)))
+    assert [d.id for d in out] == ["kept"] and out[0].text == "totor\nText."
+    assert "cleaner" not in out[0].metadata
+
+
+def test_core_imports_without_datatrove_and_the_adapter_says_what_to_install():
+    code = ("import sys; sys.modules['datatrove'] = None\n"
+            "import cleaner; assert cleaner.clean('totor\\nText.').text == 'Text.'\n"
+            "try:\n    import cleaner.integrations.datatrove\nexcept ImportError as e:\n    print(e)\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "cleaner.integrations.datatrove needs datatrove: pip install 'cleaner[datatrove]'"
+
+
+def test_dask_recipe_from_the_readme(tmp_path):
+    db = pytest.importorskip("dask.bag")
+    texts = [read(p) for p in SAMPLES] * 4
+
+    # --- the README's recipe ---
+    from cleaner import Cleaner
+
+    def clean_partition(texts):
+        cleaner = Cleaner()  # compiled once per partition
+        return [cleaner.clean(t).text for t in texts]
+
+    cleaned = db.from_sequence(texts, npartitions=3).map_partitions(clean_partition).compute(scheduler="processes", num_workers=2)
+    # ---
+    from cleaner import clean
+
+    assert cleaned == [clean(t).text for t in texts]
