@@ -194,15 +194,20 @@ def _clean_in_place(cleaner, config, paths, glob, jobs, sink, fail_on_change) ->
         raise CleanerError("--in-place is for text files; clean a JSONL corpus with -o OUT.jsonl")
     from .report import RunStats
 
-    stats, changed = RunStats(), 0
+    stats, changed, progress = RunStats(), 0, Progress()
     for outcome in run_files(lambda: cleaner.clean, find_files(paths, glob), True, False, jobs,
                              _pool_factory(cleaner, config), want_log=sink.stream is not None):
         stats.merge(outcome.stats)
+        progress.update(stats.documents, stats.bytes_in)
         line = describe(outcome, "cleaned")
         if line:
             changed += 1
+            if progress.enabled:
+                typer.echo("", err=True)  # leave the progress line
             typer.echo(line, err=True)
             sink.write(outcome.path, outcome.removals)
+    progress.update(stats.documents, stats.bytes_in, force=True)
+    progress.done()
     _report(stats)
     if stats.error_count:
         raise typer.Exit(2)

@@ -227,3 +227,29 @@ def test_pre_commit_runs_both_hooks_for_real(tmp_path):
     git("add", ".")
     assert run("cleaner-check").returncode == 0
     assert run("cleaner").returncode == 0
+
+
+def test_progress_shows_on_a_terminal_and_never_in_a_pipe(tmp_path):
+    import pty
+
+    src = write_jsonl(tmp_path / "in.jsonl", records(40))
+    piped = run_cli("clean", src, "-o", tmp_path / "a.jsonl", "--jobs", "1")
+    assert b"\r" not in piped.stderr and b"MB/s" not in piped.stderr
+    master, slave = pty.openpty()
+    try:
+        proc = subprocess.run([sys.executable, "-m", "cleaner", "clean", str(src), "-o", str(tmp_path / "b.jsonl"), "--jobs", "1"],
+                              stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=slave, cwd=ROOT, timeout=60)
+        os.close(slave)
+        seen = b""
+        while True:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            seen += chunk
+    finally:
+        os.close(master)
+    assert proc.returncode == 0
+    assert b"40 documents," in seen and b"MB/s" in seen
