@@ -20,7 +20,7 @@ from .corpus import describe, find_files, run_files
 from .examples import check_examples
 from .jsonl import Options, is_jsonl, run_jsonl, version_of
 from .model import CleanerError
-from .report import Progress
+from .report import Progress, RunStats
 from .rules import default_rules_dir
 from .textio import decode, read_text
 
@@ -63,10 +63,6 @@ def _guarded(fn):
             _fail("interrupted", 130)
 
     return wrapper
-
-
-def _cleaner(rules, only_rules, disable, timeout) -> Cleaner:
-    return Cleaner(rules=list(only_rules) or None, extra=list(rules), disable=disable, timeout=timeout)
 
 
 class _LogSink:
@@ -192,7 +188,6 @@ def _clean_in_place(cleaner, config, paths, glob, jobs, sink, fail_on_change) ->
         raise CleanerError("--in-place needs files or folders, not stdin")
     if any(is_jsonl(p) for p in paths):
         raise CleanerError("--in-place is for text files; clean a JSONL corpus with -o OUT.jsonl")
-    from .report import RunStats
 
     stats, changed, progress = RunStats(), 0, Progress()
     for outcome in run_files(lambda: cleaner.clean, find_files(paths, glob), True, False, jobs,
@@ -250,7 +245,6 @@ def check(
     Exit 1 if any would change, 0 if none."""
     config = _config(rules, only_rules, disable, regex_timeout)
     cleaner = Cleaner(**config)
-    from .report import RunStats
 
     stats, changed = RunStats(), 0
     for outcome in run_files(lambda: cleaner.clean, find_files(paths, glob), False, diff,
@@ -303,18 +297,12 @@ def rules_test(
         raise typer.Exit(1)
 
 
-_worker_cleaner: Optional[Cleaner] = None
-
-
-def _eval_init(kwargs) -> None:
-    global _worker_cleaner
-    _worker_cleaner = Cleaner(**kwargs)
-
-
-def _eval_one(record):
+def _evaluate(record):
+    """One record's report, in a worker holding its compiled Cleaner (see parallel.worker_clean)."""
     from .evaluate import evaluate_doc
+    from .parallel import worker_clean
 
-    return evaluate_doc(record, _worker_cleaner.clean)
+    return evaluate_doc(record, worker_clean())
 
 
 @app.command("eval")
@@ -326,27 +314,25 @@ def eval_(
     disable: DisableOpt = [],
     regex_timeout: TimeoutOpt = 2.0,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object instead of the report.")] = False,
-    jobs: Annotated[int, typer.Option("--jobs", "-j", min=0, help="Worker processes; 0 = all cores.")] = 0,
+    jobs: JobsOpt = 0,
     worst: Annotated[int, typer.Option("--worst", min=0, help="How many documents that lost the most body text to show.")] = 10,
 ):
     """Measure the rules on annotated documents: line recall and precision, body retention, token F1,
     and each rule's removals and false positives."""
-    from multiprocessing import get_context
-
-    from .evaluate import read_records, summarise
+    from .evaluate import evaluate_doc, read_records, summarise
 
     records = read_records(str(data))
-    kwargs = dict(rules=list(only_rules) or None, extra=list(rules), disable=disable, timeout=regex_timeout)
-    cleaner = Cleaner(**kwargs)  # validates the rules once, in this process, before any worker starts
+    config = _config(rules, only_rules, disable, regex_timeout)
+    cleaner = Cleaner(**config)  # validates the rules once, in this process, before any worker starts
     jobs = jobs or os.cpu_count() or 1
     progress = sys.stderr.isatty() and not as_json
     reports = []
     if jobs == 1 or len(records) < 2 * jobs:
-        it = (_eval_with(cleaner, r) for r in records)
+        it = (evaluate_doc(r, cleaner.clean) for r in records)
         pool = None
     else:
-        pool = get_context("spawn").Pool(jobs, _eval_init, (kwargs,))
-        it = pool.imap(_eval_one, records, chunksize=4)
+        pool = _pool_factory(cleaner, config)(jobs)
+        it = pool.imap(_evaluate, records, chunksize=4)
     try:
         for n, rep in enumerate(it, 1):
             reports.append(rep)
@@ -362,12 +348,6 @@ def eval_(
         typer.echo(json.dumps(summary, ensure_ascii=False, indent=1))
         return
     _print_eval(summary)
-
-
-def _eval_with(cleaner, record):
-    from .evaluate import evaluate_doc
-
-    return evaluate_doc(record, cleaner.clean)
 
 
 def _fmt(x) -> str:

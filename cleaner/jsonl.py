@@ -7,6 +7,7 @@ string) is reported with its line number and passed through unchanged; the run g
 """
 from __future__ import annotations
 
+import contextlib
 import gzip
 import json
 import os
@@ -136,8 +137,8 @@ def clean_line(clean: Callable, line: bytes, opts: Options, stats: RunStats) -> 
 
 
 def clean_lines(clean: Callable, lines, opts: Options, out: Optional[BinaryIO] = None,
-                log: Optional[BinaryIO] = None, tick: Optional[Callable] = None) -> ChunkResult:
-    """Clean an iterable of lines; write to ``out``/``log`` if given, else collect into the result."""
+                log_write: Optional[Callable[[bytes], None]] = None, tick: Optional[Callable] = None) -> ChunkResult:
+    """Clean an iterable of lines; write to ``out``/``log_write`` if given, else collect into the result."""
     res = ChunkResult()
     data, logs = [], []
     done_docs = done_bytes = 0
@@ -152,7 +153,7 @@ def clean_lines(clean: Callable, lines, opts: Options, out: Optional[BinaryIO] =
         else:
             data.append(new)
         if entry:
-            (log.write(entry) if log is not None else logs.append(entry))
+            (log_write(entry) if log_write is not None else logs.append(entry))
         res.lines = n
         done_docs += 1
         done_bytes += len(line)
@@ -209,12 +210,9 @@ class ShardTask:
         from .parallel import tick, worker_clean
 
         with (gzip.open(self.part, "wb", compresslevel=6) if self.gzip_part else open(self.part, "wb")) as out:
-            log = open(self.log_part, "wb") if self.log_part else None
-            try:
-                return clean_lines(worker_clean(), _read_range(self.path, self.start, self.end), self.opts, out, log, tick)
-            finally:
-                if log:
-                    log.close()
+            with (open(self.log_part, "wb") if self.log_part else contextlib.nullcontext()) as log:
+                return clean_lines(worker_clean(), _read_range(self.path, self.start, self.end), self.opts, out,
+                                   log.write if log else None, tick)
 
 
 def run_shard(task: ShardTask) -> ChunkResult:
@@ -284,10 +282,8 @@ def run_jsonl(cleaner, config: dict, in_path: str, out_path: Optional[str], opts
             final_tmp += ".gz"
         try:
             if jobs <= 1:
-                stream = stdin if in_path == "-" else open_in(in_path)
-                with _closing(stream, in_path != "-"):
-                    res = clean_lines(cleaner.clean, stream, opts, out, _Writer(log_write),
-                                      lambda d, b: _progress(progress, d, b))
+                with _input(in_path, stdin) as stream:
+                    res = clean_lines(cleaner.clean, stream, opts, out, log_write, progress.add)
                 _collect(stats, res, name, 0)
             else:
                 counter = parallel.new_counter()
@@ -296,9 +292,8 @@ def run_jsonl(cleaner, config: dict, in_path: str, out_path: Optional[str], opts
                     if sharded:
                         _run_shards(pool, counter, in_path, out, tmp, opts, jobs, log_write, progress, stats, gz=gz_out)
                     else:
-                        stream = stdin if in_path == "-" else open_in(in_path)
                         first = 0
-                        with _closing(stream, in_path != "-"):
+                        with _input(in_path, stdin) as stream:
                             for res in parallel.ordered_map(pool, run_batch, batches(stream, opts), 3 * jobs):
                                 out.write(res.data)
                                 if log_write and res.log:
@@ -348,30 +343,6 @@ def _collect(stats: RunStats, res: ChunkResult, name: str, first_line: int) -> N
             stats.errors.append(f"{name}:{first_line + n}: {message}")
 
 
-def _progress(progress, docs: int, nbytes: int) -> None:
-    progress.docs = getattr(progress, "docs", 0) + docs
-    progress.nbytes = getattr(progress, "nbytes", 0) + nbytes
-    progress.update(progress.docs, progress.nbytes)
-
-
-class _Writer:
-    """A binary sink over a callable, or nothing."""
-
-    def __init__(self, write: Optional[Callable[[bytes], None]]):
-        self._write = write
-
-    def write(self, data: bytes) -> None:
-        if self._write is not None:
-            self._write(data)
-
-
-class _closing:
-    def __init__(self, stream, close: bool):
-        self.stream, self.close = stream, close
-
-    def __enter__(self):
-        return self.stream
-
-    def __exit__(self, *exc):
-        if self.close:
-            self.stream.close()
+def _input(in_path: str, stdin: BinaryIO):
+    """The input stream; a file is closed after use, stdin is not."""
+    return contextlib.nullcontext(stdin) if in_path == "-" else open_in(in_path)

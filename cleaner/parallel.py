@@ -43,16 +43,18 @@ def tick(documents: int, nbytes: int) -> None:
 def make_pool(jobs: int, cleaner, config: dict, counter=None):
     """A pool whose workers clean with ``cleaner`` (or an equal one built from ``config``)."""
     global _cleaner
-    methods = mp.get_all_start_methods()
-    ctx = mp.get_context("fork" if "fork" in methods else "spawn")
+    ctx = _context()
     if ctx.get_start_method() == "fork":
         _cleaner = cleaner  # inherited by the forked workers
     return ctx.Pool(jobs, _init, (config, counter))
 
 
 def new_counter():
-    ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
-    return ctx.Array("q", 2)
+    return _context().Array("q", 2)
+
+
+def _context():
+    return mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
 
 
 def ordered_map(pool, fn: Callable, items: Iterable, window: int) -> Iterator:

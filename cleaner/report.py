@@ -83,6 +83,13 @@ class Progress:
         self.enabled = sys.stderr.isatty() if enabled is None else enabled
         self.start = time.monotonic()
         self.last = 0.0
+        self.documents = self.nbytes = 0
+
+    def add(self, documents: int, nbytes: int) -> None:
+        """Count more work done (for callers that report increments) and show the total."""
+        self.documents += documents
+        self.nbytes += nbytes
+        self.update(self.documents, self.nbytes)
 
     def update(self, documents: int, nbytes: int, force: bool = False) -> None:
         if not self.enabled:

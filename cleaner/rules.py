@@ -307,7 +307,8 @@ def _pack(path: str, problems: list[str]) -> RulePack | None:
     c.keys(data, PACK_KEYS, "pack")
     category = c.typed(data, "category", str, "pack")
     if category is None:
-        c.bad(data.line, "pack: missing required key 'category'") if "category" not in data else None
+        if "category" not in data:
+            c.bad(data.line, "pack: missing required key 'category'")
         category = Path(path).stem
     rules_data = data.get("rules")
     if not isinstance(rules_data, _Seq):
