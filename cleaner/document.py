@@ -16,10 +16,10 @@ class Document:
     where ``by`` is None for input text or ``(rule, detail)`` for a change.
     """
 
-    __slots__ = ("text", "n", "starts", "orig", "texts", "blank", "has_final_eol", "dropped", "pieces",
-                 "_repeats", "_rank", "_frontier_key", "_frontier")
+    __slots__ = ("text", "timeout", "n", "starts", "orig", "texts", "blank", "has_final_eol", "dropped", "pieces",
+                 "_repeats", "_rank")
 
-    def __init__(self, text: str):
+    def __init__(self, text: str, timeout: Optional[float] = None):
         parts = text.split("\n")
         self.has_final_eol = parts[-1] == ""
         if self.has_final_eol:
@@ -30,6 +30,7 @@ class Document:
             parts = [p[:-1] if p.endswith("\r") and (i < last or self.has_final_eol) else p
                      for i, p in enumerate(parts)]
         self.text = text
+        self.timeout = timeout  # the time limit of one pattern call; None under a deadline for the whole text
         self.n = len(parts)
         self.orig = parts
         self.texts = list(parts)  # current content of each line
@@ -38,8 +39,6 @@ class Document:
         self.pieces: dict[int, list] = {}
         self._repeats: Optional[dict[str, list[int]]] = None
         self._rank: list[int] = []
-        self._frontier_key: Optional[tuple] = None
-        self._frontier: set[int] = set()
 
     def end(self, i: int) -> int:
         """Input offset where line i's content ends (its line ending starts)."""
@@ -69,21 +68,23 @@ class Document:
                     rank += 1
         return self._repeats
 
-    def frontier(self, step: int) -> set[int]:
-        """Lines that are the first line still there (not blank, not removed) beyond some removed
-        line, looking down (step 1) or up (-1). One pass; kept until the next removal."""
-        key = (step, len(self.dropped))
-        if self._frontier_key != key:
-            out, after_removed = set(), False
-            for i in (range(self.n) if step == 1 else range(self.n - 1, -1, -1)):
-                if i in self.dropped:
-                    after_removed = True
-                elif not self.blank[i]:
-                    if after_removed:
-                        out.add(i)
-                    after_removed = False
-            self._frontier_key, self._frontier = key, out
-        return self._frontier
+    def past_removed(self, step: int, by: frozenset = frozenset()) -> set[int]:
+        """The lines still there that come first past a removed line (below it for step 1, above it
+        for -1), the removals made by the rules or categories in ``by`` only, if given."""
+        return self.past((i for i, rule in self.dropped.items() if not by or rule.id in by or rule.category in by), step)
+
+    def past(self, lines, step: int) -> set[int]:
+        """For each of ``lines``, the first line beyond it (see ``beyond``); each stretch of removed
+        and blank lines is walked once."""
+        out, reached = set(), None
+        for i in sorted(lines, reverse=step < 0):
+            if reached is not None and (i - reached) * step < 0:
+                continue  # inside a stretch already walked: it ends at the same line
+            b = self.beyond(i, step)
+            reached = b if b is not None else (self.n if step > 0 else -1)
+            if b is not None:
+                out.add(b)
+        return out
 
     def repeated_lines(self) -> set[int]:
         """Lines whose text (ends stripped) also stands on some earlier line."""

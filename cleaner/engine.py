@@ -1,21 +1,22 @@
 """The rule engine: text in, CleanResult out.
 
-Line-oriented. One Aho-Corasick pass over the lower-cased text finds each rule's trigger words, and
-shape rules (``max_length``) look only at short lines, so a line with neither gets no regex call at
-all: the cost stays flat as rules are added. Rules run in order; each sees the lines as earlier rules
-left them. Every change is kept against input offsets, so the log is an exact patch of the input.
+Line-oriented. The gate (``gate.py``) picks each rule's candidate lines without running a pattern,
+so a line with no trigger word and too long for any shape rule gets no regex call at all: the cost
+stays flat as rules are added. Rules run in order; each sees the lines as earlier rules left them.
+Every change is kept against input offsets, so the log is an exact patch of the input.
 """
 from __future__ import annotations
 
 import heapq
-from bisect import bisect_right
+from itertools import islice
 from typing import Optional, Sequence
 
-import ahocorasick_rs
 import regex
 
 from . import normalise
 from .document import Document, edit_line
+from .deadline import Overrun, deadline
+from .gate import Gate
 from .log import build_log
 from .model import CleanResult, CleanerError, Neighbour, Rule, apply_removals
 
@@ -44,84 +45,34 @@ class Engine:
     def __init__(self, rules: Sequence[Rule], timeout: float = 2.0):
         self.rules = tuple(rules)
         self.timeout = timeout
-        words: dict[str, list[int]] = {}
-        for i, rule in enumerate(self.rules):
-            for t in rule.triggers:
-                words.setdefault(t, []).append(i)
-        self._words = list(words)
-        self._word_rules = [words[w] for w in self._words]
-        self._automaton = ahocorasick_rs.AhoCorasick(self._words) if self._words else None
-        # A rule with trigger words and a max_length wants both; one with only max_length is a shape rule.
-        self._shape = [(i, r.max_length) for i, r in enumerate(self.rules) if r.max_length and not r.triggers]
-        self._word_max = [r.max_length if r.triggers else None for r in self.rules]
-        self._max_shape = max((n for _, n in self._shape), default=0)
-        self._shape_by_length: dict[int, list[int]] = {}
-        for ri, n in self._shape:
-            self._shape_by_length.setdefault(n, []).append(ri)
-        # Rules with no gate look at every line; a whole-text search first skips most documents.
-        self._ungated = [i for i, r in enumerate(self.rules) if not r.triggers and not r.max_length]
-        self._contextual = [_contextual(r) for r in self.rules]
-        self._any_contextual = any(self._contextual)
+        self._gate = Gate(self.rules, self._maybe_in)
+        # What a rule's verdict on a line depends on besides the line itself, worked out once:
+        # its neighbours (prev/next), or the whole document (edges, runs, windows).
+        self._wide = [_wide(r) for r in self.rules]
+        self._neighbourly = [r.when.prev is not None or r.when.next is not None for r in self.rules]
+        self._step = [_removed_side(r) for r in self.rules]
+        # A rule that holds only beside a line removed by certain rules waits until one of them has
+        # removed something: in most texts it is never tried at all.
+        self._anchors = [_anchors(r) for r in self.rules]
+        self._chains = [r.action == "drop" and self._neighbourly[i] and not self._wide[i] for i, r in enumerate(self.rules)]
 
-    # --- gating ----------------------------------------------------------------------------
-
-    def _candidates(self, doc: Document) -> dict[int, set[int]]:
-        """For each rule, the lines worth testing."""
-        cands: dict[int, set[int]] = {}
-        text = doc.text
-        if self._automaton is not None:
-            # A "\n" at the end lets triggers such as " \n" (a trailing space) find the last line too.
-            low = text.lower() + "\n"
-            if len(low) == len(text) + 1:
-                starts, texts, most = doc.starts, doc.texts, self._word_max
-                for w, s, _ in self._automaton.find_matches_as_indexes(low, overlapping=True):
-                    li = min(bisect_right(starts, s) - 1, doc.n - 1)
-                    for ri in self._word_rules[w]:
-                        if most[ri] is None or len(texts[li]) <= most[ri]:
-                            cands.setdefault(ri, set()).add(li)
-            else:  # lower() changed the length (rare letters): find per line so offsets hold
-                for li in range(doc.n):
-                    self._retrigger(doc, li, cands, edited=False)
-        if self._shape:
-            texts, blank, most = doc.texts, doc.blank, self._max_shape
-            short = [li for li in range(doc.n) if len(texts[li]) <= most and not blank[li]]
-            if short:
-                for n, rules in self._shape_by_length.items():
-                    hit = {li for li in short if len(texts[li]) <= n}
-                    for ri in rules if hit else ():
-                        cands.setdefault(ri, set()).update(hit)
-        for ri in self._ungated:
-            rule = self.rules[ri]
-            if rule.window == 1 and "\r" not in text and not self._maybe_in(rule, text):
-                continue
-            cands.setdefault(ri, set()).update(li for li in range(doc.n) if not doc.blank[li])
-        return cands
-
-    def _retrigger(self, doc: Document, li: int, cands, edited: bool = True) -> None:
-        """Add the rules whose trigger words are in line li (an edited line may hold new ones)."""
-        if self._automaton is None or (edited and li in doc.dropped):
-            return
-        length = len(doc.texts[li])
-        for w, _, _ in self._automaton.find_matches_as_indexes(doc.texts[li].lower() + "\n", overlapping=True):
-            for ri in self._word_rules[w]:
-                if self._word_max[ri] is None or length <= self._word_max[ri]:
-                    cands.setdefault(ri, set()).add(li)
-
-    def _maybe_in(self, rule: Rule, text: str) -> bool:
+    def _maybe_in(self, rule: Rule, doc: Document) -> bool:
         """A whole-text search that may skip a document; on a timeout, the lines are tried one by
         one, so that the error can name the line."""
         try:
-            return rule.pattern.search(text, timeout=self.timeout) is not None
-        except TimeoutError:
+            return self._call(rule, rule.pattern.search, doc.text, 0, doc.timeout) is not None
+        except CleanerError:
             return True
 
-    def _call(self, rule: Rule, method, text: str, line_no: int):
-        """Run one of the rule's pattern methods under the timeout; a runaway names rule and line."""
+    def _call(self, rule: Rule, method, text: str, line_no: int, timeout: Optional[float]):
+        """Run one of the rule's pattern methods, under ``timeout`` if given; a runaway names rule and line."""
+        if timeout is None:
+            return method(text)
         try:
-            return method(text, timeout=self.timeout)
+            return method(text, timeout=timeout)
         except TimeoutError:
             raise CleanerError(
-                f"rule {rule.id!r} ({rule.where}): pattern timed out after {self.timeout:g}s on line {line_no}"
+                f"rule {rule.id!r} ({rule.where}): pattern timed out after {timeout:g}s on line {line_no}"
             ) from None
 
     # --- cleaning --------------------------------------------------------------------------
@@ -129,83 +80,77 @@ class Engine:
     def clean(self, text: str) -> CleanResult:
         if not text:
             return CleanResult(text, ())
-        doc = Document(text)
-        cands = self._candidates(doc)
+        # One deadline for the whole text instead of a time limit on every pattern call (see
+        # deadline.py); it allows for long texts. If it passes, the text is cleaned again with a
+        # limit on each call, which either finds the runaway pattern or was only a slow text.
+        try:
+            with deadline(self.timeout + len(text) * 1e-6) as armed:
+                return self._clean(text, None if armed else self.timeout)
+        except Overrun:
+            return self._clean(text, self.timeout)
+
+    def _clean(self, text: str, timeout: Optional[float]) -> CleanResult:
+        doc = Document(text, timeout)
+        cands = self._gate.candidates(doc)
         if not cands:
             return CleanResult(text, ())
         # Removing a line can put another at the edge or next to a credit, and an edit can make a
         # line match an earlier rule: rounds repeat until nothing changes, so cleaning twice never
-        # changes more than cleaning once. A later round tests only what could now differ: edited
-        # lines, and, after a removal, the lines of rules that look at their neighbours.
+        # changes more than cleaning once. A later round tests only what could now differ: lines
+        # edited in the last round, the nearest lines on either side of each line changed (for
+        # rules that look at neighbours), and everything for rules that look at the whole text.
         edited: Optional[set[int]] = None  # None: the first round tests every candidate
-        dropped_any = False
+        near: set[int] = set()
+        changed_any = False
+        fired: set[str] = set()  # ids and categories of the rules that changed something
         for _ in range(MAX_ROUNDS):
             dropped_before = len(doc.dropped)
             now: set[int] = set()
             for ri in sorted(cands):  # rules in order; a rule with no candidate line costs nothing
-                pool, rule = cands[ri], self.rules[ri]
-                if edited is not None and not (dropped_any and self._contextual[ri]):
-                    pool = pool & edited
+                anchors = self._anchors[ri]
+                if anchors is not None and (not doc.dropped or (anchors and anchors.isdisjoint(fired))):
+                    continue
+                pool = cands[ri]
+                if edited is not None and not (changed_any and self._wide[ri]):
+                    pool = pool & (edited | near if self._neighbourly[ri] else edited)
                 if pool:
-                    now |= self._apply(rule, doc, pool, cands)
-            dropped_any = len(doc.dropped) > dropped_before
+                    changed = self._apply(ri, doc, pool, cands[ri], cands)
+                    if changed:
+                        now |= changed
+                        fired.update((self.rules[ri].id, self.rules[ri].category))
+            new_drops = list(islice(doc.dropped, dropped_before, None))
             edited = {li for li in now if li not in doc.dropped}
-            if not edited and not (dropped_any and self._any_contextual):
+            changed_any = bool(edited or new_drops)
+            if not changed_any:
                 break
+            near = doc.past((*edited, *new_drops), 1) | doc.past((*edited, *new_drops), -1)
         if not doc.dropped and not doc.pieces:
             return CleanResult(text, ())
         removals = build_log(doc)
         return CleanResult(apply_removals(text, removals), tuple(removals))
 
-    def _apply(self, rule: Rule, doc: Document, pool: set[int], cands) -> set[int]:
-        """Apply one rule to its candidate lines still there; the lines it changed."""
+    def _apply(self, ri: int, doc: Document, pool: set[int], everywhere: set[int], cands) -> set[int]:
+        """Apply one rule to the lines of ``pool`` still there (a chain may go on through any of its
+        candidate lines, ``everywhere``); the lines it changed."""
+        rule = self.rules[ri]
         if rule.window > 1:
             return self._apply_window(rule, doc, sorted(pool - doc.dropped.keys()))
         texts, search = doc.texts, rule.pattern.search
         w = rule.when
         def holds(li):  # structure first (cheap, and usually false), then the pattern, then the rest
             return (self._conditions_hold(rule, doc, li, cheap=True)
-                    and self._call(rule, search, texts[li], li + 1)
+                    and self._call(rule, search, texts[li], li + 1, doc.timeout)
                     and self._conditions_hold(rule, doc, li))
 
-        chains = rule.action == "drop" and (w.prev or w.next) and w.first is None and w.last is None and not w.min_run
-        step = _removed_side(rule)
+        step = self._step[ri]
         if step:
             # Only a line just beyond a removed line can hold: start from those, not from every line.
-            if not doc.dropped:
-                return set()
-            frontier = doc.frontier(step) & pool
-            if not chains:
-                live = sorted(frontier)
-            else:
-                # Each removal is seen by the next line tested, so a list under a removed heading goes
-                # in one pass: top down for `prev`, bottom up for `next`.
-                heap = [step * li for li in frontier]
-                heapq.heapify(heap)
-                changed, seen = set(), set()
-                while heap:
-                    li = step * heapq.heappop(heap)
-                    if li in seen:
-                        continue
-                    seen.add(li)
-                    if not doc.blank[li] and holds(li):
-                        doc.dropped[li] = rule
-                        changed.add(li)
-                        b = doc.beyond(li, step)
-                        if b in pool and b not in seen:
-                            heapq.heappush(heap, step * b)
-                return changed
-        else:
-            if w.repeated_within is not None:
-                pool = pool & doc.repeated_lines()
-            live = sorted(pool - doc.dropped.keys())
-        if chains and not step:
-            changed = set()
-            for li in (live if w.prev else reversed(live)):
-                if not doc.blank[li] and holds(li):
-                    doc.dropped[li] = rule
-                    changed.add(li)
-            return changed
+            pool = doc.past_removed(step, self._anchors[ri]) & pool
+        elif w.repeated_within is not None:
+            pool = pool & doc.repeated_lines()
+        if self._chains[ri]:
+            return self._chain(rule, doc, pool, everywhere, step or (1 if w.prev else -1), holds)
+        live = sorted(pool - doc.dropped.keys())
         if w.first is not None or w.last is not None:
             hits = self._edge_hits(rule, doc, live, holds)
         else:
@@ -224,7 +169,7 @@ class Engine:
                 edits = normalise.diff_spans(line, fixed)
             else:
                 repl = rule.replacement if rule.action == "replace" else ""
-                matches = self._call(rule, _all_matches(rule), line, li + 1)
+                matches = self._call(rule, _all_matches(rule), line, li + 1, doc.timeout)
                 edits = [(m.start(), m.end(), m.expand(repl) if repl else "") for m in matches]
                 edits, detail = [e for e in edits if line[e[0]:e[1]] != e[2]], ""
             if edits:
@@ -233,7 +178,27 @@ class Engine:
                 if doc.blank[li] and not was_blank:
                     doc.dropped[li] = rule  # nothing left of the line: it goes whole
                 changed.add(li)
-                self._retrigger(doc, li, cands)
+                self._gate.retrigger(doc, li, cands)
+        return changed
+
+    def _chain(self, rule: Rule, doc: Document, pool: set[int], everywhere: set[int], step: int, holds) -> set[int]:
+        """A rule that looks at its neighbours, run so that each removal is seen by the next line
+        tested: top down for `prev` (step 1), bottom up for `next` (-1). A list under a removed
+        heading goes in one pass, the line past each removal tested even when outside ``pool``."""
+        heap = [step * li for li in pool if li not in doc.dropped]
+        heapq.heapify(heap)
+        changed, seen = set(), set()
+        while heap:
+            li = step * heapq.heappop(heap)
+            if li in seen:
+                continue
+            seen.add(li)
+            if not doc.blank[li] and holds(li):
+                doc.dropped[li] = rule
+                changed.add(li)
+                b = doc.beyond(li, step)
+                if b in everywhere and b not in seen:
+                    heapq.heappush(heap, step * b)
         return changed
 
     def _apply_window(self, rule: Rule, doc: Document, live: list[int]) -> set[int]:
@@ -250,7 +215,7 @@ class Engine:
             if any(i in taken for i in span) or doc.blank[span[0]] or doc.blank[span[-1]]:
                 continue
             window = "\n".join(doc.texts[i] for i in span)
-            if self._call(rule, rule.pattern.fullmatch, window, span[0] + 1) and self._conditions_hold(rule, doc, span[0], span[-1]):
+            if self._call(rule, rule.pattern.fullmatch, window, span[0] + 1, doc.timeout) and self._conditions_hold(rule, doc, span[0], span[-1]):
                 taken.update(span)
         for i in taken:
             doc.dropped[i] = rule
@@ -289,9 +254,9 @@ class Engine:
             return False
         if w.repeated_within is not None and not doc.repeats_above(li, w.repeated_within):
             return False
-        if w.prev is not None and not self._neighbour_ok(w.prev, doc, range(li - 1, -1, -1), cheap):
+        if w.prev is not None and not self._neighbour_ok(rule, w.prev, doc, range(li - 1, -1, -1), cheap):
             return False
-        if w.next is not None and not self._neighbour_ok(w.next, doc, range(last + 1, doc.n), cheap):
+        if w.next is not None and not self._neighbour_ok(rule, w.next, doc, range(last + 1, doc.n), cheap):
             return False
         if cheap:
             return True
@@ -306,7 +271,7 @@ class Engine:
                 return False
         return True
 
-    def _neighbour_ok(self, cond: Neighbour, doc: Document, order, cheap: bool = False) -> bool:
+    def _neighbour_ok(self, rule: Rule, cond: Neighbour, doc: Document, order, cheap: bool = False) -> bool:
         found, gap = None, False
         for i in order:
             if doc.blank[i] and i not in doc.dropped:
@@ -331,15 +296,15 @@ class Engine:
         if cheap:
             return True
         text = doc.texts[found]
-        if cond.pattern is not None and not cond.pattern.search(text, timeout=self.timeout):
+        if cond.pattern is not None and not self._call(rule, cond.pattern.search, text, found + 1, doc.timeout):
             return False
-        if cond.not_pattern is not None and cond.not_pattern.search(text, timeout=self.timeout):
+        if cond.not_pattern is not None and self._call(rule, cond.not_pattern.search, text, found + 1, doc.timeout):
             return False
         return True
 
 
 def _all_matches(rule: Rule):
-    return lambda text, timeout: list(rule.pattern.finditer(text, timeout=timeout))
+    return lambda text, **timeout: list(rule.pattern.finditer(text, **timeout))
 
 
 def _removed_side(rule: Rule) -> int:
@@ -351,10 +316,19 @@ def _removed_side(rule: Rule) -> int:
     return 0
 
 
-def _contextual(rule: Rule) -> bool:
-    """Whether a rule's verdict on a line can change when other lines go."""
+def _anchors(rule: Rule) -> Optional[frozenset]:
+    """For a rule that holds only beside a removed line: the rules (ids or categories) that must
+    have removed it, empty if any rule will do. None for other rules."""
+    step = _removed_side(rule)
+    if not step:
+        return None
+    return frozenset((rule.when.prev if step == 1 else rule.when.next).removed_by)
+
+
+def _wide(rule: Rule) -> bool:
+    """Whether a rule's verdict on a line can change when any other line changes, not only its neighbours."""
     w = rule.when
-    return rule.window > 1 or any(x is not None for x in (w.first, w.last, w.prev, w.next, w.min_run))
+    return rule.window > 1 or any(x is not None for x in (w.first, w.last, w.min_run))
 
 
 def _count_live(doc: Document, order, skip: set, limit: int) -> int:

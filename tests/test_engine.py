@@ -137,6 +137,60 @@ def test_runaway_user_pattern_is_stopped_and_named(tmp_path):
         c.clean("fine\n" + "a" * 5000 + "b\n")
 
 
+def slow_pack(tmp_path, **where):
+    """A pack whose pattern (or neighbour pattern) backtracks for ever on a long line of a's."""
+    pack = tmp_path / "slow.yaml"
+    if where.get("neighbour"):
+        body = ('    pattern: "^x$"\n    when:\n      next:\n        pattern: "(a|aa)+$"\n')
+    else:
+        body = '    pattern: "(a|aa)+$"\n'
+    pack.write_text("category: user\nrules:\n  - id: slow-rule\n    description: d\n" + body, encoding="utf-8")
+    return Cleaner(rules=[pack], timeout=0.2)
+
+
+RUNAWAY = "fine\nx\n" + "a" * 5000 + "b\n"
+
+
+def test_runaway_neighbour_pattern_is_stopped_and_named(tmp_path):
+    c = slow_pack(tmp_path, neighbour=True)
+    with pytest.raises(CleanerError, match=r"rule 'slow-rule' .*timed out after 0.2s on line 3"):
+        c.clean(RUNAWAY)
+
+
+def test_runaway_pattern_is_stopped_outside_the_main_thread(tmp_path):
+    # No SIGALRM deadline there: every pattern call carries its own time limit.
+    c = slow_pack(tmp_path)
+    with ThreadPoolExecutor(1) as pool:
+        with pytest.raises(CleanerError, match=r"rule 'slow-rule' .*timed out after 0.2s on line 3"):
+            pool.submit(c.clean, RUNAWAY).result()
+
+
+def test_a_sigalrm_handler_of_the_caller_is_left_alone(tmp_path):
+    import signal
+
+    calls = []
+    previous = signal.signal(signal.SIGALRM, lambda *a: calls.append(a))
+    try:
+        c = slow_pack(tmp_path)
+        assert c.clean("fine\n").text == "fine\n"
+        with pytest.raises(CleanerError, match="timed out"):
+            c.clean(RUNAWAY)
+        assert signal.getsignal(signal.SIGALRM) is not signal.SIG_DFL and calls == []
+    finally:
+        signal.signal(signal.SIGALRM, previous)
+
+
+def test_the_deadline_leaves_no_timer_or_handler_behind(tmp_path):
+    import signal
+
+    c = slow_pack(tmp_path)
+    c.clean("fine\n")
+    with pytest.raises(CleanerError):
+        c.clean(RUNAWAY)
+    assert signal.getsignal(signal.SIGALRM) is signal.SIG_DFL
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+
+
 def test_cleaner_is_safe_to_share_across_threads():
     c = Cleaner()
     texts = [read(p) for p in SAMPLES] * 20
