@@ -17,7 +17,7 @@ class Document:
     """
 
     __slots__ = ("text", "timeout", "n", "starts", "orig", "texts", "blank", "has_final_eol", "dropped", "pieces",
-                 "_repeats", "_rank")
+                 "_repeats", "_rank", "_repeated", "_dropped_by")
 
     def __init__(self, text: str, timeout: Optional[float] = None):
         parts = text.split("\n")
@@ -39,6 +39,8 @@ class Document:
         self.pieces: dict[int, list] = {}
         self._repeats: Optional[dict[str, list[int]]] = None
         self._rank: list[int] = []
+        self._repeated: Optional[set[int]] = None
+        self._dropped_by: dict[str, list[int]] = {}  # rule id or category -> the lines it removed
 
     def end(self, i: int) -> int:
         """Input offset where line i's content ends (its line ending starts)."""
@@ -68,10 +70,19 @@ class Document:
                     rank += 1
         return self._repeats
 
+    def drop(self, i: int, rule: Rule) -> None:
+        """Line i goes whole, removed by ``rule``."""
+        self.dropped[i] = rule
+        self._dropped_by.setdefault(rule.id, []).append(i)
+        if rule.category != rule.id:
+            self._dropped_by.setdefault(rule.category, []).append(i)
+
     def past_removed(self, step: int, by: frozenset = frozenset()) -> set[int]:
         """The lines still there that come first past a removed line (below it for step 1, above it
         for -1), the removals made by the rules or categories in ``by`` only, if given."""
-        return self.past((i for i, rule in self.dropped.items() if not by or rule.id in by or rule.category in by), step)
+        if not by:
+            return self.past(self.dropped, step)
+        return self.past({i for name in by for i in self._dropped_by.get(name, ())}, step)
 
     def past(self, lines, step: int) -> set[int]:
         """For each of ``lines``, the first line beyond it (see ``beyond``); each stretch of removed
@@ -88,7 +99,9 @@ class Document:
 
     def repeated_lines(self) -> set[int]:
         """Lines whose text (ends stripped) also stands on some earlier line."""
-        return {k for ks in self._repeat_index().values() if len(ks) > 1 for k in ks[1:]}
+        if self._repeated is None:
+            self._repeated = {k for ks in self._repeat_index().values() if len(ks) > 1 for k in ks[1:]}
+        return self._repeated
 
     def beyond(self, i: int, step: int) -> Optional[int]:
         """The first line past i (downwards for step 1, upwards for -1) that is neither blank nor removed."""

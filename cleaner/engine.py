@@ -55,6 +55,9 @@ class Engine:
         # removed something: in most texts it is never tried at all.
         self._anchors = [_anchors(r) for r in self.rules]
         self._chains = [r.action == "drop" and self._neighbourly[i] and not self._wide[i] for i, r in enumerate(self.rules)]
+        # Which of _conditions_hold's two passes a rule needs: structure (cheap), content (after the pattern).
+        self._structure = [_has_structure(r.when) for r in self.rules]
+        self._content = [_has_content(r.when) for r in self.rules]
 
     def _maybe_in(self, rule: Rule, doc: Document) -> bool:
         """A whole-text search that may skip a document; on a timeout, the lines are tried one by
@@ -135,12 +138,13 @@ class Engine:
         rule = self.rules[ri]
         if rule.window > 1:
             return self._apply_window(rule, doc, sorted(pool - doc.dropped.keys()))
-        texts, search = doc.texts, rule.pattern.search
+        texts, search, timeout = doc.texts, rule.pattern.search, doc.timeout
         w = rule.when
+        structure, content = self._structure[ri], self._content[ri]
         def holds(li):  # structure first (cheap, and usually false), then the pattern, then the rest
-            return (self._conditions_hold(rule, doc, li, cheap=True)
-                    and self._call(rule, search, texts[li], li + 1, doc.timeout)
-                    and self._conditions_hold(rule, doc, li))
+            return ((not structure or self._conditions_hold(rule, doc, li, cheap=True))
+                    and (search(texts[li]) if timeout is None else self._call(rule, search, texts[li], li + 1, timeout))
+                    and (not content or self._conditions_hold(rule, doc, li)))
 
         step = self._step[ri]
         if step:
@@ -160,7 +164,7 @@ class Engine:
         changed = set()
         for li in hits:
             if rule.action == "drop":
-                doc.dropped[li] = rule
+                doc.drop(li, rule)
                 changed.add(li)
                 continue
             line = texts[li]
@@ -176,7 +180,7 @@ class Engine:
                 was_blank = doc.blank[li]
                 edit_line(doc, li, edits, rule, detail)
                 if doc.blank[li] and not was_blank:
-                    doc.dropped[li] = rule  # nothing left of the line: it goes whole
+                    doc.drop(li, rule)  # nothing left of the line: it goes whole
                 changed.add(li)
                 self._gate.retrigger(doc, li, cands)
         return changed
@@ -194,7 +198,7 @@ class Engine:
                 continue
             seen.add(li)
             if not doc.blank[li] and holds(li):
-                doc.dropped[li] = rule
+                doc.drop(li, rule)
                 changed.add(li)
                 b = doc.beyond(li, step)
                 if b in everywhere and b not in seen:
@@ -218,7 +222,7 @@ class Engine:
             if self._call(rule, rule.pattern.fullmatch, window, span[0] + 1, doc.timeout) and self._conditions_hold(rule, doc, span[0], span[-1]):
                 taken.update(span)
         for i in taken:
-            doc.dropped[i] = rule
+            doc.drop(i, rule)
         return taken
 
     def _edge_hits(self, rule: Rule, doc: Document, live: list[int], holds) -> list[int]:
@@ -323,6 +327,16 @@ def _anchors(rule: Rule) -> Optional[frozenset]:
     if not step:
         return None
     return frozenset((rule.when.prev if step == 1 else rule.when.next).removed_by)
+
+
+def _has_structure(w) -> bool:
+    return any(x is not None for x in (w.final_punctuation, w.repeated_within, w.prev, w.next))
+
+
+def _has_content(w) -> bool:
+    # Neighbours are walked again for their patterns; edges are checked here for windows only.
+    return (w.min_words is not None or w.max_words is not None
+            or any(n is not None and (n.pattern is not None or n.not_pattern is not None) for n in (w.prev, w.next)))
 
 
 def _wide(rule: Rule) -> bool:

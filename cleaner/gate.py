@@ -1,8 +1,8 @@
 """Which lines each rule is worth trying on, found without running any rule's pattern.
 
 A rule names literal trigger words (a line without one is never tested) or, as a shape rule, only a
-maximum line length (a longer line is never tested). One Aho-Corasick pass over the text finds every
-trigger word of every rule, so the cost does not grow with the number of rules.
+maximum line length (a longer line is never tested). Aho-Corasick passes find every trigger word of
+every rule at once, so the cost does not grow with the number of rules.
 """
 from __future__ import annotations
 
@@ -16,45 +16,58 @@ from .document import Document
 from .model import Rule
 
 
+# Rules that only look at lines up to this long have their trigger words searched for in such lines
+# only, so the common words they need ("by", digits) cost nothing in long paragraphs of body text.
+SHORT = 256
+
+
+def _low(text: str, unicode_case: bool) -> bytes:
+    return text.lower().encode("utf-8", "surrogatepass") if unicode_case \
+        else text.encode("utf-8", "surrogatepass").lower()
+
+
 class _Triggers:
-    """All rules' trigger words in one automaton over the UTF-8 bytes of the text.
+    """The trigger words of some rules in one automaton, searched for in the UTF-8 bytes of the
+    lines up to ``limit`` long (None: all lines)."""
 
-    Case is folded on the bytes (ASCII letters only), which is many times cheaper than ``str.lower``
-    on text with any non-ASCII character; if some trigger word holds a non-ASCII letter, the text is
-    lower-cased as Unicode instead.
-    """
-
-    def __init__(self, rules: Sequence[Rule]):
+    def __init__(self, rules: Sequence[tuple[int, Rule]], limit: Optional[int]):
+        self.limit = limit
         by_word: dict[str, list[tuple[int, Optional[int]]]] = {}
-        for ri, rule in enumerate(rules):
+        for ri, rule in rules:
             for t in rule.triggers:
                 by_word.setdefault(t, []).append((ri, rule.max_length))
         words = list(by_word)
         self.rules_of = [tuple(by_word[w]) for w in words]
-        self.unicode_case = any(not ch.isascii() and ch.lower() != ch.upper() for w in words for ch in w)
         self.automaton = ahocorasick_rs.BytesAhoCorasick([w.encode("utf-8") for w in words],
                                                           implementation=ahocorasick_rs.Implementation.DFA)
 
-    def _low(self, text: str) -> bytes:
-        return text.lower().encode("utf-8", "surrogatepass") if self.unicode_case \
-            else text.encode("utf-8", "surrogatepass").lower()
-
-    def find(self, doc: Document, cands: dict[int, set[int]]) -> None:
-        low = self._low(doc.text)
-        starts = list(accumulate((len(p) + 1 for p in low.split(b"\n")), initial=0))
-        last, texts = doc.n - 1, doc.texts
+    def find(self, doc: Document, low: bytes, low_lines: list[bytes], cands: dict[int, set[int]]) -> None:
+        texts = doc.texts
+        if self.limit is None:
+            lines = None
+            starts = list(accumulate((len(p) + 1 for p in low_lines), initial=0))
+        else:
+            lines = [li for li, t in enumerate(texts) if 0 < len(t) <= self.limit]
+            if not lines:
+                return
+            low = b"\n".join([low_lines[li] for li in lines])
+            starts = list(accumulate((len(low_lines[li]) + 1 for li in lines), initial=0))
+        last = len(starts) - 2
         # A "\n" at the end lets triggers such as " \n" (a trailing space) find the last line too.
         found = {(w, min(bisect_right(starts, s) - 1, last))
                  for w, s, _ in self.automaton.find_matches_as_indexes(low + b"\n", overlapping=True)}
-        for w, li in found:
+        for w, k in found:
+            li = k if lines is None else lines[k]
             length = len(texts[li])
             for ri, most in self.rules_of[w]:
                 if most is None or length <= most:
                     cands.setdefault(ri, set()).add(li)
 
-    def find_in_line(self, doc: Document, li: int, cands: dict[int, set[int]]) -> None:
-        length = len(doc.texts[li])
-        for w, _, _ in self.automaton.find_matches_as_indexes(self._low(doc.texts[li]) + b"\n", overlapping=True):
+    def find_in_line(self, line: str, low: bytes, li: int, cands: dict[int, set[int]]) -> None:
+        length = len(line)
+        if self.limit is not None and length > self.limit:
+            return
+        for w, _, _ in self.automaton.find_matches_as_indexes(low + b"\n", overlapping=True):
             for ri, most in self.rules_of[w]:
                 if most is None or length <= most:
                     cands.setdefault(ri, set()).add(li)
@@ -66,7 +79,17 @@ class Gate:
     def __init__(self, rules: Sequence[Rule], maybe_in: Callable[[Rule, Document], bool]):
         self.rules = rules
         self._maybe_in = maybe_in  # a whole-text search that may skip a rule for the whole text
-        self._triggers = _Triggers(rules) if any(r.triggers for r in rules) else None
+        # Case is folded on the UTF-8 bytes (ASCII letters only), many times cheaper than
+        # ``str.lower`` on text with any non-ASCII character; only if a trigger word holds a
+        # non-ASCII letter is the text lower-cased as Unicode.
+        self._unicode_case = any(not ch.isascii() and ch.lower() != ch.upper()
+                                 for r in rules for t in r.triggers for ch in t)
+        groups: dict[Optional[int], list[tuple[int, Rule]]] = {}
+        for ri, rule in enumerate(rules):
+            if rule.triggers:
+                short = rule.max_length is not None and rule.max_length <= SHORT
+                groups.setdefault(SHORT if short else None, []).append((ri, rule))
+        self._triggers = [_Triggers(group, limit) for limit, group in groups.items()]
         # A rule with only a max_length is a shape rule: it looks at every line that short.
         shape: dict[int, list[int]] = {}
         for ri, rule in enumerate(rules):
@@ -78,8 +101,11 @@ class Gate:
 
     def candidates(self, doc: Document) -> dict[int, set[int]]:
         cands: dict[int, set[int]] = {}
-        if self._triggers is not None:
-            self._triggers.find(doc, cands)
+        if self._triggers:
+            low = _low(doc.text, self._unicode_case)
+            low_lines = low.split(b"\n")
+            for triggers in self._triggers:
+                triggers.find(doc, low, low_lines, cands)
         if self._shape:
             texts = doc.texts
             most = self._shape[-1][0]
@@ -89,9 +115,9 @@ class Gate:
             for limit, rules in self._shape:
                 k = bisect_right(lengths, limit)
                 if k:
-                    upto = lines[:k]
+                    group = set(lines[:k])  # one set for the rules of one length: they see the same lines
                     for ri in rules:
-                        cands.setdefault(ri, set()).update(upto)
+                        cands[ri] = group
         for ri in self._ungated:
             rule = self.rules[ri]
             if rule.window == 1 and "\r" not in doc.text and not self._maybe_in(rule, doc):
@@ -100,6 +126,20 @@ class Gate:
         return cands
 
     def retrigger(self, doc: Document, li: int, cands: dict[int, set[int]]) -> None:
-        """Add the rules whose trigger words are in line li as it is now (an edit may bring new ones)."""
-        if li not in doc.dropped and self._triggers is not None:
-            self._triggers.find_in_line(doc, li, cands)
+        """Add line li, as an edit left it, to the rules it may now concern: new trigger words, or
+        short enough now for a shape rule."""
+        if li in doc.dropped:
+            return
+        line = doc.texts[li]
+        if self._triggers:
+            low = _low(line, self._unicode_case)
+            for triggers in self._triggers:
+                triggers.find_in_line(line, low, li, cands)
+        for limit, rules in self._shape if not doc.blank[li] else ():
+            if len(line) <= limit:
+                group = cands.get(rules[0])
+                if group is None:
+                    group = set()
+                    for ri in rules:
+                        cands[ri] = group
+                group.add(li)

@@ -48,35 +48,33 @@ def _nearest_owner(owner: dict, region: range, k: int) -> Rule:
 def build_log(doc: Document) -> list[Removal]:
     """Turn the line states into removals against input offsets, sorted and merged."""
     owner = _tidy_blank_lines(doc)
-    text, removals = doc.text, []
+    # (start, end, line, rule, replacement, detail): plain tuples until merged, as a Removal costs
+    # several times as much to make.
+    changes: list[tuple] = []
     if owner and doc.n - 1 in owner and not doc.has_final_eol:
         # The output ends as the input did, without a line ending: the last kept line loses its own.
         kept = next((k for k in range(doc.n - 1, -1, -1) if k not in owner), None)
         if kept is not None:
-            removals.append(_removal(text, kept, doc.end(kept), doc.term_end(kept), owner[kept + 1]))
+            changes.append((doc.end(kept), doc.term_end(kept), kept, owner[kept + 1], "", ""))
     for k in sorted(set(owner) | set(doc.pieces)):
         if k in owner:
-            removals.append(_removal(text, k, doc.starts[k], doc.term_end(k), owner[k]))
+            changes.append((doc.starts[k], doc.term_end(k), k, owner[k], "", ""))
         else:
-            for o0, o1, new, by in doc.pieces[k]:
-                if by is not None:
-                    removals.append(_removal(text, k, o0, o1, by[0], new, by[1]))
-    removals.sort(key=lambda r: (r.start, r.end))
-    return _merge(removals)
+            changes.extend((o0, o1, k, by[0], new, by[1]) for o0, o1, new, by in doc.pieces[k] if by is not None)
+    changes.sort(key=lambda c: (c[0], c[1]))
+    text = doc.text
+    return [Removal(rule=rule.id, category=rule.category, line=li + 1, start=start, end=end,
+                    text=text[start:end], replacement=replacement, detail=detail)
+            for start, end, li, rule, replacement, detail in _merge(changes)]
 
 
-def _removal(text: str, li: int, start: int, end: int, rule: Rule, replacement: str = "", detail: str = "") -> Removal:
-    return Removal(rule=rule.id, category=rule.category, line=li + 1, start=start, end=end,
-                   text=text[start:end], replacement=replacement, detail=detail)
-
-
-def _merge(removals: list[Removal]) -> list[Removal]:
+def _merge(changes: list[tuple]) -> list[tuple]:
     """Adjacent deletions by the same rule are one change."""
-    out: list[Removal] = []
-    for r in removals:
+    out: list[tuple] = []
+    for c in changes:
         p = out[-1] if out else None
-        if p and p.rule == r.rule and p.end == r.start and not p.replacement and not r.replacement and not p.detail:
-            out[-1] = Removal(p.rule, p.category, p.line, p.start, r.end, p.text + r.text, "", "")
+        if p and p[3].id == c[3].id and p[1] == c[0] and not p[4] and not c[4] and not p[5]:
+            out[-1] = (p[0], c[1], p[2], p[3], "", "")
         else:
-            out.append(r)
+            out.append(c)
     return out
