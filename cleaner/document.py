@@ -53,22 +53,28 @@ class Document:
     def repeats_above(self, i: int, within: int) -> bool:
         """Whether line i's input text (ends stripped) stands on one of the ``within`` non-blank
         input lines above it."""
-        repeats = self._repeat_index()
-        mine = self._rank[i]
-        return any(k < i and mine - self._rank[k] <= within for k in repeats.get(self.orig[i].strip(), ()))
+        if i not in self.repeated_lines():
+            return False
+        repeats, rank = self._repeats, self._rank
+        mine = rank[i]
+        return any(k < i and mine - rank[k] <= within for k in repeats[self.orig[i].strip()])
 
-    def _repeat_index(self) -> dict[str, list[int]]:
-        """Stripped input text -> the lines holding it; built once per document, on first use."""
-        if self._repeats is None:
-            self._repeats, self._rank = {}, []
-            rank = 0
-            for k, t in enumerate(self.orig):
-                self._rank.append(rank)  # how many non-blank lines come before line k
-                t = t.strip()
-                if t:
-                    self._repeats.setdefault(t, []).append(k)
-                    rank += 1
-        return self._repeats
+    def repeated_lines(self) -> set[int]:
+        """Lines whose input text (ends stripped) also stands on some earlier line; the index of
+        repeats is built once per document, on first use, and only if there are any."""
+        if self._repeated is None:
+            stripped = [t.strip() for t in self.orig]
+            texts = [t for t in stripped if t]
+            self._repeated = set()
+            if len(set(texts)) < len(texts):  # most texts repeat no line: one set, no loop
+                self._repeats, rank = {}, 0
+                for k, t in enumerate(stripped):
+                    self._rank.append(rank)  # how many non-blank lines come before line k
+                    if t:
+                        self._repeats.setdefault(t, []).append(k)
+                        rank += 1
+                self._repeated = {k for ks in self._repeats.values() if len(ks) > 1 for k in ks[1:]}
+        return self._repeated
 
     def drop(self, i: int, rule: Rule) -> None:
         """Line i goes whole, removed by ``rule``."""
@@ -96,12 +102,6 @@ class Document:
             if b is not None:
                 out.add(b)
         return out
-
-    def repeated_lines(self) -> set[int]:
-        """Lines whose text (ends stripped) also stands on some earlier line."""
-        if self._repeated is None:
-            self._repeated = {k for ks in self._repeat_index().values() if len(ks) > 1 for k in ks[1:]}
-        return self._repeated
 
     def beyond(self, i: int, step: int) -> Optional[int]:
         """The first line past i (downwards for step 1, upwards for -1) that is neither blank nor removed."""

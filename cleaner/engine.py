@@ -8,7 +8,6 @@ Every change is kept against input offsets, so the log is an exact patch of the 
 from __future__ import annotations
 
 import heapq
-from itertools import islice
 from typing import Optional, Sequence
 
 import regex
@@ -21,6 +20,8 @@ from .log import build_log
 from .model import CleanResult, CleanerError, Neighbour, Rule, apply_removals
 
 MAX_ROUNDS = 6
+# What lets a pattern see past the end of its line when run over a whole text.
+_LOOKS_AROUND = ("(?=", "(?!", "(?<=", "(?<!", "\\A", "\\Z", "\\z", "\\G", "(?(")
 _SENTENCE_END = frozenset(".!?:;…")
 _CLOSERS = "\"'”’»)]"
 
@@ -45,6 +46,11 @@ class Engine:
     def __init__(self, rules: Sequence[Rule], timeout: float = 2.0):
         self.rules = tuple(rules)
         self.timeout = timeout
+        # An ungated rule's pattern is first run over the whole text (^ and $ at each line's ends):
+        # no match there, no match in any line - unless the pattern looks around (at the next line).
+        self._whole_text = {r.id: regex.compile(r.pattern.pattern, r.pattern.flags | regex.MULTILINE)
+                            for r in self.rules if not r.triggers and not r.max_length and r.window == 1
+                            and not any(k in r.source for k in _LOOKS_AROUND)}
         self._gate = Gate(self.rules, self._maybe_in)
         # What a rule's verdict on a line depends on besides the line itself, worked out once:
         # its neighbours (prev/next), or the whole document (edges, runs, windows).
@@ -62,8 +68,11 @@ class Engine:
     def _maybe_in(self, rule: Rule, doc: Document) -> bool:
         """A whole-text search that may skip a document; on a timeout, the lines are tried one by
         one, so that the error can name the line."""
+        whole = self._whole_text.get(rule.id)
+        if whole is None:
+            return True
         try:
-            return self._call(rule, rule.pattern.search, doc.text, 0, doc.timeout) is not None
+            return self._call(rule, whole.search, doc.text, 0, doc.timeout) is not None
         except CleanerError:
             return True
 
@@ -99,34 +108,37 @@ class Engine:
             return CleanResult(text, ())
         # Removing a line can put another at the edge or next to a credit, and an edit can make a
         # line match an earlier rule: rounds repeat until nothing changes, so cleaning twice never
-        # changes more than cleaning once. A later round tests only what could now differ: lines
-        # edited in the last round, the nearest lines on either side of each line changed (for
-        # rules that look at neighbours), and everything for rules that look at the whole text.
-        edited: Optional[set[int]] = None  # None: the first round tests every candidate
-        near: set[int] = set()
-        changed_any = False
+        # changes more than cleaning once. After the first round a rule tests only what could now
+        # differ for it: lines edited and the nearest lines beside each change (for rules that look
+        # at neighbours), made since the rule last ran - in the last round by itself or a later
+        # rule, or in this round by an earlier one. A rule that looks at the whole text (edges,
+        # runs, windows) runs again in full after any such change.
         fired: set[str] = set()  # ids and categories of the rules that changed something
+        last: Optional[_Changes] = None  # None: the first round tests every candidate
         for _ in range(MAX_ROUNDS):
-            dropped_before = len(doc.dropped)
-            now: set[int] = set()
-            for ri in sorted(cands):  # rules in order; a rule with no candidate line costs nothing
+            now = _Changes()
+            for ri in range(len(self.rules)):  # in order; an edit may give a later rule its first candidate
+                if last is not None and now.latest < 0 and ri > last.latest:
+                    break  # nothing changed since any rule from here on last ran
+                pool = cands.get(ri)
+                if not pool:
+                    continue
                 anchors = self._anchors[ri]
                 if anchors is not None and (not doc.dropped or (anchors and anchors.isdisjoint(fired))):
                     continue
-                pool = cands[ri]
-                if edited is not None and not (changed_any and self._wide[ri]):
-                    pool = pool & (edited | near if self._neighbourly[ri] else edited)
+                if last is not None and not (self._wide[ri] and (now.edited or now.near or last.latest >= ri)):
+                    lines = [*now.edited, *last.since(last.edited, ri)]
+                    if self._neighbourly[ri]:
+                        lines += [*now.near, *last.since(last.near, ri)]
+                    pool = pool.intersection(lines)
                 if pool:
                     changed = self._apply(ri, doc, pool, cands[ri], cands)
                     if changed:
-                        now |= changed
+                        now.add(doc, ri, changed)
                         fired.update((self.rules[ri].id, self.rules[ri].category))
-            new_drops = list(islice(doc.dropped, dropped_before, None))
-            edited = {li for li in now if li not in doc.dropped}
-            changed_any = bool(edited or new_drops)
-            if not changed_any:
+            if not now.latest >= 0:
                 break
-            near = doc.past((*edited, *new_drops), 1) | doc.past((*edited, *new_drops), -1)
+            last = now
         if not doc.dropped and not doc.pieces:
             return CleanResult(text, ())
         removals = build_log(doc)
@@ -157,6 +169,8 @@ class Engine:
         live = sorted(pool - doc.dropped.keys())
         if w.first is not None or w.last is not None:
             hits = self._edge_hits(rule, doc, live, holds)
+        elif rule.action in ("strip", "replace") and not structure and not content and not w.min_run:
+            hits = live  # finding the matches below is the test: one pattern call a line, not two
         else:
             hits = [li for li in live if (not doc.blank[li] or rule.action != "drop") and holds(li)]
         if rule.when.min_run:
@@ -327,6 +341,33 @@ def _anchors(rule: Rule) -> Optional[frozenset]:
     if not step:
         return None
     return frozenset((rule.when.prev if step == 1 else rule.when.next).removed_by)
+
+
+class _Changes:
+    """What the rules changed in one round: line -> the last rule (index) that edited it, or that
+    changed a line beside it (``near``: the nearest line still there on either side)."""
+
+    __slots__ = ("edited", "near", "latest")
+
+    def __init__(self):
+        self.edited: dict[int, int] = {}
+        self.near: dict[int, int] = {}
+        self.latest = -1
+
+    def add(self, doc: Document, ri: int, lines: set[int]) -> None:
+        self.latest = ri
+        for li in lines:
+            if li in doc.dropped:
+                self.edited.pop(li, None)
+            else:
+                self.edited[li] = ri
+        for b in doc.past(lines, 1) | doc.past(lines, -1):
+            self.near[b] = ri
+
+    @staticmethod
+    def since(changes: dict[int, int], ri: int) -> list[int]:
+        """The lines changed by rule ri or a later one."""
+        return [li for li, by in changes.items() if by >= ri]
 
 
 def _has_structure(w) -> bool:
