@@ -17,7 +17,7 @@ class Document:
     """
 
     __slots__ = ("text", "timeout", "n", "starts", "orig", "texts", "blank", "has_final_eol", "dropped", "pieces",
-                 "_repeats", "_rank", "_repeated", "_dropped_by")
+                 "_repeats", "_rank", "_repeated", "_dropped_by", "_past_removed")
 
     def __init__(self, text: str, timeout: Optional[float] = None):
         parts = text.split("\n")
@@ -41,6 +41,7 @@ class Document:
         self._rank: list[int] = []
         self._repeated: Optional[set[int]] = None
         self._dropped_by: dict[str, list[int]] = {}  # rule id or category -> the lines it removed
+        self._past_removed: dict[tuple, tuple[int, set[int]]] = {}
 
     def end(self, i: int) -> int:
         """Input offset where line i's content ends (its line ending starts)."""
@@ -86,9 +87,13 @@ class Document:
     def past_removed(self, step: int, by: frozenset = frozenset()) -> set[int]:
         """The lines still there that come first past a removed line (below it for step 1, above it
         for -1), the removals made by the rules or categories in ``by`` only, if given."""
-        if not by:
-            return self.past(self.dropped, step)
-        return self.past({i for name in by for i in self._dropped_by.get(name, ())}, step)
+        key = (step, by)
+        cached = self._past_removed.get(key)
+        if cached is not None and cached[0] == len(self.dropped):  # lines are only ever added to dropped
+            return cached[1]
+        out = self.past(self.dropped if not by else {i for name in by for i in self._dropped_by.get(name, ())}, step)
+        self._past_removed[key] = (len(self.dropped), out)
+        return out
 
     def past(self, lines, step: int) -> set[int]:
         """For each of ``lines``, the first line beyond it (see ``beyond``); each stretch of removed
