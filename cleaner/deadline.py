@@ -1,20 +1,21 @@
 """One deadline for a whole text, so that each pattern call need not carry a time limit of its own.
 
 A time limit on a ``regex`` call costs about 1.7 us, several times the cost of the search itself on a
-short line, and a text makes dozens of calls. A single SIGALRM timer around the whole text protects
-as well: ``regex`` checks for signals while it backtracks, so a runaway pattern is interrupted. The
+short line, and a text makes dozens of calls. A single SIGALRM timer around the whole text (about
+6 us to set and clear) protects as well: ``regex`` checks for signals while it backtracks, so a runaway pattern is interrupted. The
 engine then cleans the text again with a limit on every call, which names the rule and the line.
 
 The timer is only used where it cannot disturb anyone: in the main thread, where setitimer exists,
 when SIGALRM has no handler and no timer is running. The previous handler is put back afterwards.
-Elsewhere ``deadline`` arms nothing and says so.
+Elsewhere ``within`` arms nothing and says so.
 """
 from __future__ import annotations
 
 import signal
 import threading
-from contextlib import contextmanager
-from typing import Iterator
+from typing import Callable, TypeVar
+
+T = TypeVar("T")
 
 
 class Overrun(BaseException):
@@ -36,19 +37,18 @@ def _usable() -> bool:
             and signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0))
 
 
-@contextmanager
-def deadline(seconds: float) -> Iterator[bool]:
-    """Raise ``Overrun`` in the body if it runs longer than ``seconds``; yields whether a timer was armed."""
+def within(seconds: float, work: Callable[[bool], T]) -> T:
+    """``work(True)`` with a deadline of ``seconds`` (``Overrun`` if it passes), or ``work(False)``
+    where no timer can be set."""
     global _armed
     if not _usable():
-        yield False
-        return
+        return work(False)
     previous = signal.signal(signal.SIGALRM, _on_alarm)
     try:
         _armed = True
         signal.setitimer(signal.ITIMER_REAL, seconds)
         try:
-            yield True
+            return work(True)
         finally:
             _armed = False
             signal.setitimer(signal.ITIMER_REAL, 0)

@@ -14,12 +14,15 @@ import regex
 
 from . import normalise
 from .document import Document, edit_line
-from .deadline import Overrun, deadline
+from .deadline import Overrun, within
 from .gate import Gate
 from .log import build_log
 from .model import CleanResult, CleanerError, Neighbour, Rule, apply_removals
 
 MAX_ROUNDS = 6
+# Up to this many candidate lines (summed over rules), pattern calls carry their own time limit;
+# above it, one deadline for the whole text is cheaper (see deadline.py).
+FEW_TESTS = 4
 # What lets a pattern see past the end of its line when run over a whole text.
 _LOOKS_AROUND = ("(?=", "(?!", "(?<=", "(?<!", "\\A", "\\Z", "\\z", "\\G", "(?(")
 _SENTENCE_END = frozenset(".!?:;…")
@@ -92,20 +95,27 @@ class Engine:
     def clean(self, text: str) -> CleanResult:
         if not text:
             return CleanResult(text, ())
-        # One deadline for the whole text instead of a time limit on every pattern call (see
-        # deadline.py); it allows for long texts. If it passes, the text is cleaned again with a
-        # limit on each call, which either finds the runaway pattern or was only a slow text.
-        try:
-            with deadline(self.timeout + len(text) * 1e-6) as armed:
-                return self._clean(text, None if armed else self.timeout)
-        except Overrun:
-            return self._clean(text, self.timeout)
-
-    def _clean(self, text: str, timeout: Optional[float]) -> CleanResult:
-        doc = Document(text, timeout)
+        doc = Document(text, self.timeout)
         cands = self._gate.candidates(doc)
         if not cands:
             return CleanResult(text, ())
+        if sum(map(len, cands.values())) <= FEW_TESTS:
+            return self._run(doc, cands)  # a time limit on each of a few calls is cheaper than a timer
+        # One deadline for the whole text instead of a time limit on every pattern call (see
+        # deadline.py); it allows for long texts. If it passes, the text is cleaned again with a
+        # limit on each call, which either finds the runaway pattern or was only a slow text.
+        def run(armed: bool) -> CleanResult:
+            if armed:
+                doc.timeout = None
+            return self._run(doc, cands)
+        try:
+            return within(self.timeout + len(text) * 1e-6, run)
+        except Overrun:
+            doc = Document(text, self.timeout)
+            return self._run(doc, self._gate.candidates(doc))
+
+    def _run(self, doc: Document, cands: dict[int, set[int]]) -> CleanResult:
+        text = doc.text
         # Removing a line can put another at the edge or next to a credit, and an edit can make a
         # line match an earlier rule: rounds repeat until nothing changes, so cleaning twice never
         # changes more than cleaning once. After the first round a rule tests only what could now

@@ -148,13 +148,20 @@ def slow_pack(tmp_path, **where):
     return Cleaner(rules=[pack], timeout=0.2)
 
 
-RUNAWAY = "fine\nx\n" + "a" * 5000 + "b\n"
+# Enough lines that the engine sets one deadline for the text rather than a limit on each call.
+RUNAWAY = "fine\nx\n" + "a" * 5000 + "b\n" + "The story goes on.\n" * 6
 
 
 def test_runaway_neighbour_pattern_is_stopped_and_named(tmp_path):
     c = slow_pack(tmp_path, neighbour=True)
     with pytest.raises(CleanerError, match=r"rule 'slow-rule' .*timed out after 0.2s on line 3"):
         c.clean(RUNAWAY)
+
+
+def test_runaway_pattern_in_a_short_text_is_stopped_and_named(tmp_path):
+    # Too few lines to be worth a deadline: each pattern call carries its own time limit.
+    with pytest.raises(CleanerError, match=r"rule 'slow-rule' .*timed out after 0.2s on line 2"):
+        slow_pack(tmp_path).clean("fine\n" + "a" * 5000 + "b\n")
 
 
 def test_runaway_pattern_is_stopped_outside_the_main_thread(tmp_path):
@@ -208,3 +215,36 @@ def test_huge_line_is_handled():
     text = "The story.\n" + ("word " * 400_000) + "\nComments\n"
     result = clean(text)
     assert result.text == "The story.\n" + ("word " * 400_000).rstrip() + "\n"
+
+
+def user_cleaner(tmp_path, rules_yaml: str) -> Cleaner:
+    pack = tmp_path / "user.yaml"
+    pack.write_text("category: user\nrules:\n" + rules_yaml, encoding="utf-8")
+    return Cleaner(rules=[pack])
+
+
+def test_an_ungated_pattern_that_looks_past_its_line_is_still_tried(tmp_path):
+    # Over the whole text "x" is followed by "\n", a space; on its own line it is followed by nothing.
+    c = user_cleaner(tmp_path, '  - id: lone-x\n    description: d\n    pattern: "^x(?!\\\\s)"\n')
+    assert c.clean("x\nThe story goes on.\n").text == "The story goes on.\n"
+
+
+def test_a_line_an_edit_shortens_meets_the_shape_rules_in_the_same_pass(tmp_path):
+    c = user_cleaner(tmp_path, (
+        '  - id: cut-tail\n    description: d\n    action: strip\n    triggers: ["read more"]\n'
+        '    pattern: " - read more.*$"\n'
+        '  - id: short-kicker\n    description: d\n    max_length: 10\n    pattern: "^Kicker$"\n'))
+    text = "Kicker - read more about this and that in our long series of stories\nThe story goes on.\n"
+    once = c.clean(text)
+    assert once.text == "The story goes on.\n"
+    assert c.clean(once.text).removals == ()
+
+
+def test_an_edit_that_brings_a_trigger_word_gives_a_later_rule_the_line(tmp_path):
+    c = user_cleaner(tmp_path, (
+        '  - id: underscore\n    description: d\n    action: replace\n    replacement: " "\n'
+        '    triggers: ["_"]\n    pattern: "_"\n'
+        '  - id: by-line\n    description: d\n    triggers: ["by "]\n    pattern: "^by [A-Z]\\\\w+$"\n'))
+    result = c.clean("by_Anmol\nThe story goes on.\n")
+    assert result.text == "The story goes on.\n"
+    assert [r.rule for r in result.removals] == ["by-line"]  # the early edit folds into the removal
