@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test bench bench-corpus bench-datatrove eval clean-venv
+.PHONY: run test bench bench-corpus bench-datatrove profile eval clean-venv
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,9 @@ bench-corpus: $(STAMP)
 
 bench-datatrove: $(STAMP)
 	$(BIN)/python benchmarks/bench_datatrove.py --mb 20
+
+profile: $(STAMP)
+	$(BIN)/python benchmarks/profile_engine.py
 
 eval: $(STAMP)
 	$(BIN)/cleaner eval benchmarks/data/dev.jsonl
