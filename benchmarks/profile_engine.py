@@ -1,6 +1,6 @@
 """Where a page's cleaning time goes, and the floor under it.
 
-    .venv/bin/python benchmarks/profile_engine.py [--docs 2000]
+    .venv/bin/python benchmarks/profile_engine.py [--docs 2000] [--mb 20]
 
 Times, per document, on the first documents of the corpus benchmark's corpus (real pages from the
 development set and the fixtures; built by bench_corpus.py if missing):
@@ -62,9 +62,10 @@ def best(work, n: int, runs: int = 5) -> float:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--docs", type=int, default=2000)
+    ap.add_argument("--mb", type=float, default=20, help="size of the corpus the documents come from")
     args = ap.parse_args()
-    with build_corpus(20).open("rb") as f:
-        lines = [next(f) for _ in range(args.docs)]
+    with build_corpus(args.mb).open("rb") as f:
+        lines = [line for _, line in zip(range(args.docs), f)]
     texts = [orjson.loads(line)["text"] for line in lines]
     n = len(texts)
     mb = sum(len(t.encode("utf-8")) for t in texts) / 1e6

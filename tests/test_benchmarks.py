@@ -1,0 +1,25 @@
+"""The benchmark scripts still run (tiny sizes; their figures are not checked here: speed is
+measured by running them, never in unit tests)."""
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_bench(script: str, *args: str) -> str:
+    r = subprocess.run([sys.executable, str(ROOT / "benchmarks" / script), *args],
+                       capture_output=True, text=True, timeout=300, cwd=ROOT)
+    assert r.returncode == 0, r.stderr
+    return r.stdout
+
+
+@pytest.mark.parametrize("script, args, expect", [
+    ("bench_engine.py", ["--mb", "0.3", "--repeat", "1"], "200 rules / 50 rules time"),
+    ("profile_engine.py", ["--mb", "1", "--docs", "40"], "pattern calls a document, replayed"),
+    ("bench_corpus.py", ["--mb", "1"], "--jobs 2 / --jobs 1 throughput"),
+])
+def test_benchmark_runs(script, args, expect):
+    assert expect in run_bench(script, *args)
