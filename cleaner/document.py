@@ -108,6 +108,21 @@ class Document:
                 out.add(b)
         return out
 
+    def beside(self, changes: dict[int, int]) -> dict[int, int]:
+        """For changed lines (line -> a stamp), the first line still there on either side of each,
+        with the largest stamp of the changes it stands beside; each stretch of removed and blank
+        lines is walked once."""
+        out: dict[int, int] = {}
+        for step in (1, -1):
+            reached, b = None, None
+            for i in sorted(changes, reverse=step < 0):
+                if reached is None or (i - reached) * step >= 0:  # not inside the stretch just walked
+                    b = self.beyond(i, step)
+                    reached = b if b is not None else (self.n if step > 0 else -1)
+                if b is not None and changes[i] > out.get(b, -1):
+                    out[b] = changes[i]
+        return out
+
     def beyond(self, i: int, step: int) -> Optional[int]:
         """The first line past i (downwards for step 1, upwards for -1) that is neither blank nor removed."""
         i += step

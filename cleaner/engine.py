@@ -126,7 +126,7 @@ class Engine:
         fired: set[str] = set()  # ids and categories of the rules that changed something
         last: Optional[_Changes] = None  # None: the first round tests every candidate
         for _ in range(MAX_ROUNDS):
-            now = _Changes()
+            now = _Changes(doc)
             for ri in range(len(self.rules)):  # in order; an edit may give a later rule its first candidate
                 if last is not None and now.latest < 0 and ri > last.latest:
                     break  # nothing changed since any rule from here on last ran
@@ -136,7 +136,7 @@ class Engine:
                 anchors = self._anchors[ri]
                 if anchors is not None and (not doc.dropped or (anchors and anchors.isdisjoint(fired))):
                     continue
-                if last is not None and not (self._wide[ri] and (now.edited or now.near or last.latest >= ri)):
+                if last is not None and not (self._wide[ri] and (now.latest >= 0 or last.latest >= ri)):
                     lines = [*now.edited, *last.since(last.edited, ri)]
                     if self._neighbourly[ri]:
                         lines += [*now.near, *last.since(last.near, ri)]
@@ -144,7 +144,7 @@ class Engine:
                 if pool:
                     changed = self._apply(ri, doc, pool, cands[ri], cands)
                     if changed:
-                        now.add(doc, ri, changed)
+                        now.add(ri, changed)
                         fired.update((self.rules[ri].id, self.rules[ri].category))
             if not now.latest >= 0:
                 break
@@ -355,24 +355,33 @@ def _anchors(rule: Rule) -> Optional[frozenset]:
 
 class _Changes:
     """What the rules changed in one round: line -> the last rule (index) that edited it, or that
-    changed a line beside it (``near``: the nearest line still there on either side)."""
+    changed a line beside it (``near``: the nearest line still there on either side, worked out
+    when first asked for, as most rounds never ask)."""
 
-    __slots__ = ("edited", "near", "latest")
+    __slots__ = ("edited", "lines", "latest", "_near", "_doc")
 
-    def __init__(self):
+    def __init__(self, doc: Document):
         self.edited: dict[int, int] = {}
-        self.near: dict[int, int] = {}
+        self.lines: dict[int, int] = {}  # every line changed, edited or removed
         self.latest = -1
+        self._near: Optional[dict[int, int]] = None
+        self._doc = doc
 
-    def add(self, doc: Document, ri: int, lines: set[int]) -> None:
+    def add(self, ri: int, lines: set[int]) -> None:
         self.latest = ri
         for li in lines:
-            if li in doc.dropped:
+            self.lines[li] = ri
+            if li in self._doc.dropped:
                 self.edited.pop(li, None)
             else:
                 self.edited[li] = ri
-        for b in doc.past(lines, 1) | doc.past(lines, -1):
-            self.near[b] = ri
+        self._near = None
+
+    @property
+    def near(self) -> dict[int, int]:
+        if self._near is None:
+            self._near = self._doc.beside(self.lines)
+        return self._near
 
     @staticmethod
     def since(changes: dict[int, int], ri: int) -> list[int]:
