@@ -9,8 +9,10 @@ from .model import CleanerError, Example, Rule
 
 def example_engine(rule: Rule, rules: Sequence[Rule], timeout: float = 2.0) -> Engine:
     """The rule alone, behind the earlier rules its conditions name (``removed_by``), and the
-    rules those name in turn."""
+    rules those name in turn; behind all earlier rules if it wants a neighbour removed by any."""
     earlier = list(rules[: rules.index(rule)]) if rule in rules else []
+    if _by_any(rule):
+        return Engine(earlier + [rule], timeout=timeout)
     wanted, deps = _names(rule), []
     for r in reversed(earlier):  # later rules first, so a dependency's own dependencies are seen
         if r.id in wanted or r.category in wanted:
@@ -21,6 +23,10 @@ def example_engine(rule: Rule, rules: Sequence[Rule], timeout: float = 2.0) -> E
 
 def _names(rule: Rule) -> set[str]:
     return {n for side in (rule.when.prev, rule.when.next) if side for n in side.removed_by}
+
+
+def _by_any(rule: Rule) -> bool:
+    return any(side is not None and side.removed and not side.removed_by for side in (rule.when.prev, rule.when.next))
 
 
 def example_problem(rule: Rule, example: Example, engine: Engine) -> str | None:
