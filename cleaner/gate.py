@@ -1,7 +1,7 @@
 """Which lines each rule is worth trying on, found without running any rule's pattern.
 
 A rule names literal trigger words (a line without one is never tested) or, as a shape rule, only a
-maximum line length (a longer line is never tested). Aho-Corasick passes find every trigger word of
+maximum line length (a longer line is never tested). One Aho-Corasick pass finds every trigger word of
 every rule at once, so the cost does not grow with the number of rules.
 """
 from __future__ import annotations
@@ -16,24 +16,17 @@ from .document import Document
 from .model import Rule
 
 
-# Rules that only look at lines up to this long have their trigger words searched for in such lines
-# only, so the common words they need ("by", digits) cost nothing in long paragraphs of body text.
-SHORT = 256
-
-
 def _low(text: str, unicode_case: bool) -> bytes:
     return text.lower().encode("utf-8", "surrogatepass") if unicode_case \
         else text.encode("utf-8", "surrogatepass").lower()
 
 
 class _Triggers:
-    """The trigger words of some rules in one automaton, searched for in the UTF-8 bytes of the
-    lines up to ``limit`` long (None: all lines)."""
+    """Every rule's trigger words in one automaton, searched for in the UTF-8 bytes of the text."""
 
-    def __init__(self, rules: Sequence[tuple[int, Rule]], limit: Optional[int]):
-        self.limit = limit
+    def __init__(self, rules: Sequence[Rule]):
         by_word: dict[str, list[tuple[int, Optional[int]]]] = {}
-        for ri, rule in rules:
+        for ri, rule in enumerate(rules):
             for t in rule.triggers:
                 by_word.setdefault(t, []).append((ri, rule.max_length))
         words = list(by_word)
@@ -41,36 +34,23 @@ class _Triggers:
         self.automaton = ahocorasick_rs.BytesAhoCorasick([w.encode("utf-8") for w in words],
                                                           implementation=ahocorasick_rs.Implementation.DFA)
 
-    def find(self, doc: Document, low: bytes, low_lines: list[bytes], cands: dict[int, set[int]]) -> None:
-        texts = doc.texts
-        if self.limit is None:
-            lines = None
-            starts = list(accumulate((len(p) + 1 for p in low_lines), initial=0))
-        else:
-            lines = [li for li, t in enumerate(texts) if 0 < len(t) <= self.limit]
-            if not lines:
-                return
-            low = b"\n".join([low_lines[li] for li in lines])
-            starts = list(accumulate((len(low_lines[li]) + 1 for li in lines), initial=0))
-        last = len(starts) - 2
+    def find(self, doc: Document, low: bytes, cands: dict[int, set[int]]) -> None:
+        starts = list(accumulate((len(p) + 1 for p in low.split(b"\n")), initial=0))
+        last, texts = doc.n - 1, doc.texts
         # A "\n" at the end lets triggers such as " \n" (a trailing space) find the last line too.
         found = {(w, min(bisect_right(starts, s) - 1, last))
                  for w, s, _ in self.automaton.find_matches_as_indexes(low + b"\n", overlapping=True)}
-        for w, k in found:
-            li = k if lines is None else lines[k]
-            length = len(texts[li])
-            for ri, most in self.rules_of[w]:
-                if most is None or length <= most:
-                    cands.setdefault(ri, set()).add(li)
+        for w, li in found:
+            self._add(w, li, len(texts[li]), cands)
 
     def find_in_line(self, line: str, low: bytes, li: int, cands: dict[int, set[int]]) -> None:
-        length = len(line)
-        if self.limit is not None and length > self.limit:
-            return
         for w, _, _ in self.automaton.find_matches_as_indexes(low + b"\n", overlapping=True):
-            for ri, most in self.rules_of[w]:
-                if most is None or length <= most:
-                    cands.setdefault(ri, set()).add(li)
+            self._add(w, li, len(line), cands)
+
+    def _add(self, w: int, li: int, length: int, cands: dict[int, set[int]]) -> None:
+        for ri, most in self.rules_of[w]:
+            if most is None or length <= most:  # a rule with a max_length too wants both
+                cands.setdefault(ri, set()).add(li)
 
 
 class Gate:
@@ -84,12 +64,7 @@ class Gate:
         # non-ASCII letter is the text lower-cased as Unicode.
         self._unicode_case = any(not ch.isascii() and ch.lower() != ch.upper()
                                  for r in rules for t in r.triggers for ch in t)
-        groups: dict[Optional[int], list[tuple[int, Rule]]] = {}
-        for ri, rule in enumerate(rules):
-            if rule.triggers:
-                short = rule.max_length is not None and rule.max_length <= SHORT
-                groups.setdefault(SHORT if short else None, []).append((ri, rule))
-        self._triggers = [_Triggers(group, limit) for limit, group in groups.items()]
+        self._triggers = _Triggers(rules) if any(r.triggers for r in rules) else None
         # A rule with only a max_length is a shape rule: it looks at every line that short.
         shape: dict[int, list[int]] = {}
         for ri, rule in enumerate(rules):
@@ -101,11 +76,8 @@ class Gate:
 
     def candidates(self, doc: Document) -> dict[int, set[int]]:
         cands: dict[int, set[int]] = {}
-        if self._triggers:
-            low = _low(doc.text, self._unicode_case)
-            low_lines = low.split(b"\n")
-            for triggers in self._triggers:
-                triggers.find(doc, low, low_lines, cands)
+        if self._triggers is not None:
+            self._triggers.find(doc, _low(doc.text, self._unicode_case), cands)
         if self._shape:
             texts = doc.texts
             most = self._shape[-1][0]
@@ -131,10 +103,8 @@ class Gate:
         if li in doc.dropped:
             return
         line = doc.texts[li]
-        if self._triggers:
-            low = _low(line, self._unicode_case)
-            for triggers in self._triggers:
-                triggers.find_in_line(line, low, li, cands)
+        if self._triggers is not None:
+            self._triggers.find_in_line(line, _low(line, self._unicode_case), li, cands)
         for limit, rules in self._shape if not doc.blank[li] else ():
             if len(line) <= limit:
                 group = cands.get(rules[0])
