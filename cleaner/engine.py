@@ -46,9 +46,12 @@ def _words_between(text: str, least: Optional[int], most: Optional[int]) -> bool
 class Engine:
     """Compiled rules, ready to clean any number of texts; holds no per-text state (thread-safe)."""
 
-    def __init__(self, rules: Sequence[Rule], timeout: float = 2.0):
+    def __init__(self, rules: Sequence[Rule], timeout: float = 2.0, exhaustive: bool = False):
         self.rules = tuple(rules)
         self.timeout = timeout
+        # Every round retests every candidate line of every rule: slow, and the reference that the
+        # incremental rounds below are tested against (they must give the same result).
+        self.exhaustive = exhaustive
         # An ungated rule's pattern is first run over the whole text (^ and $ at each line's ends):
         # no match there, no match in any line - unless the pattern looks around (at the next line).
         self._whole_text = {r.id: regex.compile(r.pattern.pattern, r.pattern.flags | regex.MULTILINE)
@@ -128,6 +131,11 @@ class Engine:
         for _ in range(MAX_ROUNDS):
             now = _Changes(doc)
             for ri in range(len(self.rules)):  # in order; an edit may give a later rule its first candidate
+                if self.exhaustive:
+                    pool = cands.get(ri)
+                    if pool:
+                        now.add(ri, self._apply(ri, doc, pool, pool, cands))
+                    continue
                 if last is not None and now.latest < 0 and ri > last.latest:
                     break  # nothing changed since any rule from here on last ran
                 pool = cands.get(ri)
@@ -368,6 +376,8 @@ class _Changes:
         self._doc = doc
 
     def add(self, ri: int, lines: set[int]) -> None:
+        if not lines:
+            return
         self.latest = ri
         for li in lines:
             self.lines[li] = ri
