@@ -43,9 +43,12 @@ class _Triggers:
         for w, li in found:
             self._add(w, li, len(texts[li]), cands)
 
-    def find_in_line(self, line: str, low: bytes, li: int, cands: dict[int, set[int]]) -> None:
+    def rules_in_line(self, line: str, low: bytes) -> set[int]:
+        """The rules whose trigger words are in one line (and that look at lines that long)."""
+        length, out = len(line), set()
         for w, _, _ in self.automaton.find_matches_as_indexes(low + b"\n", overlapping=True):
-            self._add(w, li, len(line), cands)
+            out.update(ri for ri, most in self.rules_of[w] if most is None or length <= most)
+        return out
 
     def _add(self, w: int, li: int, length: int, cands: dict[int, set[int]]) -> None:
         for ri, most in self.rules_of[w]:
@@ -65,6 +68,7 @@ class Gate:
         self._unicode_case = any(not ch.isascii() and ch.lower() != ch.upper()
                                  for r in rules for t in r.triggers for ch in t)
         self._triggers = _Triggers(rules) if any(r.triggers for r in rules) else None
+        self._triggered = [ri for ri, r in enumerate(rules) if r.triggers]
         # A rule with only a max_length is a shape rule: it looks at every line that short.
         shape: dict[int, list[int]] = {}
         for ri, rule in enumerate(rules):
@@ -98,13 +102,20 @@ class Gate:
         return cands
 
     def retrigger(self, doc: Document, li: int, cands: dict[int, set[int]]) -> None:
-        """Add line li, as an edit left it, to the rules it may now concern: new trigger words, or
-        short enough now for a shape rule."""
+        """Line li, as an edit left it: the trigger rules see it if and only if it now holds one of
+        their words (so a repaired line is not tried again by the rules that matched its damage),
+        and shape rules see it once it is short enough."""
         if li in doc.dropped:
             return
         line = doc.texts[li]
         if self._triggers is not None:
-            self._triggers.find_in_line(line, _low(line, self._unicode_case), li, cands)
+            now = self._triggers.rules_in_line(line, _low(line, self._unicode_case))
+            for ri in self._triggered:
+                pool = cands.get(ri)
+                if ri in now:
+                    cands.setdefault(ri, set()).add(li)
+                elif pool is not None:
+                    pool.discard(li)
         for limit, rules in self._shape if not doc.blank[li] else ():
             if len(line) <= limit:
                 group = cands.get(rules[0])

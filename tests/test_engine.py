@@ -312,3 +312,16 @@ def test_incremental_rounds_match_on_rules_that_feed_each_other(order, parts):
     incremental, exhaustive = _pack_engines(order)
     text = "".join(line + sep for line, sep in parts)
     assert incremental.clean(text) == exhaustive.clean(text)
+
+
+def test_a_line_an_edit_rids_of_a_rules_trigger_word_is_not_tried_by_that_rule(tmp_path):
+    # The gate's promise holds for edited lines too: a line without a rule's trigger word is not
+    # tested by that rule, so the result depends on the text as it is, not on what it was.
+    c = user_cleaner(tmp_path, (
+        '  - id: x-to-y\n    description: d\n    action: replace\n    replacement: "Y"\n'
+        '    triggers: ["x"]\n    pattern: "X"\n'
+        '  - id: y-line\n    description: d\n    triggers: ["x"]\n    pattern: "^Y"\n'))
+    result = c.clean("X marks the spot\nThe story goes on.\n")
+    assert result.text == "Y marks the spot\nThe story goes on.\n"
+    assert [r.rule for r in result.removals] == ["x-to-y"]
+    assert c.clean(result.text).removals == ()
