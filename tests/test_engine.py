@@ -325,3 +325,14 @@ def test_a_line_an_edit_rids_of_a_rules_trigger_word_is_not_tried_by_that_rule(t
     assert result.text == "Y marks the spot\nThe story goes on.\n"
     assert [r.rule for r in result.removals] == ["x-to-y"]
     assert c.clean(result.text).removals == ()
+
+
+def test_a_refused_timer_falls_back_to_a_limit_on_each_call(tmp_path, monkeypatch):
+    import signal
+
+    def refuse(*args):
+        raise OSError("no timers here")
+    monkeypatch.setattr(signal, "setitimer", refuse)
+    with pytest.raises(CleanerError, match=r"rule 'slow-rule' .*timed out after 0.2s on line 3"):
+        slow_pack(tmp_path).clean(RUNAWAY)
+    assert signal.getsignal(signal.SIGALRM) is signal.SIG_DFL
