@@ -96,32 +96,28 @@ class Document:
         return out
 
     def past(self, lines, step: int) -> set[int]:
-        """For each of ``lines``, the first line beyond it (see ``beyond``); each stretch of removed
-        and blank lines is walked once."""
-        out, reached = set(), None
-        for i in sorted(lines, reverse=step < 0):
-            if reached is not None and (i - reached) * step < 0:
-                continue  # inside a stretch already walked: it ends at the same line
-            b = self.beyond(i, step)
-            reached = b if b is not None else (self.n if step > 0 else -1)
-            if b is not None:
-                out.add(b)
-        return out
+        """For each of ``lines``, the first line beyond it (see ``beyond``)."""
+        return {b for _, b in self._beyond_each(lines, step) if b is not None}
 
     def beside(self, changes: dict[int, int]) -> dict[int, int]:
         """For changed lines (line -> a stamp), the first line still there on either side of each,
-        with the largest stamp of the changes it stands beside; each stretch of removed and blank
-        lines is walked once."""
+        with the largest stamp of the changes it stands beside."""
         out: dict[int, int] = {}
         for step in (1, -1):
-            reached, b = None, None
-            for i in sorted(changes, reverse=step < 0):
-                if reached is None or (i - reached) * step >= 0:  # not inside the stretch just walked
-                    b = self.beyond(i, step)
-                    reached = b if b is not None else (self.n if step > 0 else -1)
+            for i, b in self._beyond_each(changes, step):
                 if b is not None and changes[i] > out.get(b, -1):
                     out[b] = changes[i]
         return out
+
+    def _beyond_each(self, lines, step: int):
+        """(line, ``beyond(line, step)``) for each of ``lines`` in the direction of ``step``; each
+        stretch of removed and blank lines is walked once."""
+        reached, b = None, None
+        for i in sorted(lines, reverse=step < 0):
+            if reached is None or (i - reached) * step >= 0:  # not inside the stretch just walked
+                b = self.beyond(i, step)
+                reached = b if b is not None else (self.n if step > 0 else -1)
+            yield i, b
 
     def beyond(self, i: int, step: int) -> Optional[int]:
         """The first line past i (downwards for step 1, upwards for -1) that is neither blank nor removed."""

@@ -131,23 +131,18 @@ def test_restyling_is_not_done():
 
 
 def test_runaway_user_pattern_is_stopped_and_named(tmp_path):
-    pack = tmp_path / "slow.yaml"
-    pack.write_text('category: user\nrules:\n  - id: slow-rule\n    description: d\n'
-                    '    pattern: "(a|aa)+$"\n', encoding="utf-8")
-    c = Cleaner(rules=[pack], timeout=0.2)
+    c = slow_pack(tmp_path)
     with pytest.raises(CleanerError, match=r"rule 'slow-rule' \(.*slow.yaml:3\): pattern timed out after 0.2s on line 2"):
         c.clean("fine\n" + "a" * 5000 + "b\n")
 
 
 def slow_pack(tmp_path, **where):
     """A pack whose pattern (or neighbour pattern) backtracks for ever on a long line of a's."""
-    pack = tmp_path / "slow.yaml"
     if where.get("neighbour"):
-        body = ('    pattern: "^x$"\n    when:\n      next:\n        pattern: "(a|aa)+$"\n')
+        body = '    pattern: "^x$"\n    when:\n      next:\n        pattern: "(a|aa)+$"\n'
     else:
         body = '    pattern: "(a|aa)+$"\n'
-    pack.write_text("category: user\nrules:\n  - id: slow-rule\n    description: d\n" + body, encoding="utf-8")
-    return Cleaner(rules=[pack], timeout=0.2)
+    return user_cleaner(tmp_path, "  - id: slow-rule\n    description: d\n" + body, name="slow.yaml", timeout=0.2)
 
 
 # Enough lines that the engine sets one deadline for the text rather than a limit on each call.
@@ -219,10 +214,10 @@ def test_huge_line_is_handled():
     assert result.text == "The story.\n" + ("word " * 400_000).rstrip() + "\n"
 
 
-def user_cleaner(tmp_path, rules_yaml: str) -> Cleaner:
-    pack = tmp_path / "user.yaml"
+def user_cleaner(tmp_path, rules_yaml: str, name: str = "user.yaml", timeout: float = 2.0) -> Cleaner:
+    pack = tmp_path / name
     pack.write_text("category: user\nrules:\n" + rules_yaml, encoding="utf-8")
-    return Cleaner(rules=[pack])
+    return Cleaner(rules=[pack], timeout=timeout)
 
 
 def test_an_ungated_pattern_that_looks_past_its_line_is_still_tried(tmp_path):
