@@ -1,10 +1,12 @@
 """The command line: parse, call the library, print, exit. Nothing imports this module.
 
 Exit codes: 0 done; 1 files would change (``check``) or rule examples fail (``rules test``);
-2 bad usage, bad input or bad rules, with one line on stderr and no traceback.
+2 bad usage, bad input or bad rules, with one line on stderr per problem, each starting
+``cleaner:``, and no traceback; 130 interrupted.
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import os
@@ -13,6 +15,7 @@ from pathlib import Path
 from typing import List, Optional
 
 import typer
+from typer.core import TyperGroup
 from typing_extensions import Annotated
 
 from .api import Cleaner, load_rules
@@ -22,9 +25,39 @@ from .jsonl import Options, is_jsonl, run_jsonl, version_of
 from .model import CleanerError
 from .report import Progress, RunStats
 from .rules import default_rules_dir
-from .textio import decode, read_text
+from .textio import atomic_output, check_targets, decode, read_text, std_stream
+
+# click's exceptions, wherever this typer takes click from (newer typers carry their own copy).
+_click = sys.modules[typer.BadParameter.__module__]
+
+
+class _OneLineErrors(TyperGroup):
+    """Usage errors as one line (``cleaner: No such option: --bogus``), like every other error."""
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        try:
+            code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except getattr(_click, "NoArgsIsHelpError", ()) as e:
+            e.show()
+            code = e.exit_code
+        except _click.ClickException as e:
+            _say_problems(e.format_message())
+            code = e.exit_code
+        except _click.Abort:
+            _say_problems("interrupted")
+            code = 130
+        if not standalone_mode:
+            return code
+        sys.exit(code or 0)
+
+
+def _say_problems(message: str) -> None:
+    for line in message.splitlines() or [""]:
+        typer.echo(f"cleaner: {line}", err=True)
+
 
 app = typer.Typer(
+    cls=_OneLineErrors,
     help="Remove scraping residue (captions, credits, navigation, stray tokens) from article text, "
     "and log every change.",
     pretty_exceptions_enable=False,
@@ -41,12 +74,21 @@ TimeoutOpt = Annotated[float, typer.Option("--regex-timeout", min=0.001, help="S
 
 
 def _fail(message: str, code: int = 2):
-    typer.echo(f"cleaner: {message}", err=True)
+    _say_problems(message)
     raise typer.Exit(code)
 
 
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so that the interpreter's last flush has nowhere to fail."""
+    if sys.stdout is None:
+        return
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+
+
 def _guarded(fn):
-    """Library errors become one line on stderr and exit 2; a closed stdout ends quietly."""
+    """Library and I/O errors become one line on stderr and exit 2; a closed stdout ends quietly."""
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
@@ -56,9 +98,11 @@ def _guarded(fn):
             _fail(str(e))
         except BrokenPipeError:
             # The reader went away (`cleaner clean big | head`): nothing left to say to anyone.
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, sys.stdout.fileno())
+            _silence_stdout()
             raise typer.Exit(0)
+        except OSError as e:  # a full disk, a write refused: whatever file it was, name it
+            _silence_stdout()
+            _fail(f"{e.filename}: {e.strerror or e}" if e.filename else f"cannot write the output: {e.strerror or e}")
         except KeyboardInterrupt:
             _fail("interrupted", 130)
 
@@ -66,39 +110,39 @@ def _guarded(fn):
 
 
 class _LogSink:
-    """The JSONL removal log: a file, stderr (``-``), or nowhere."""
+    """The JSONL removal log: a file (whole or not at all), stderr (``-``), or nowhere."""
 
     def __init__(self, target: Optional[str]):
-        self.target = target
-        self.stream = None
-        if target == "-":
-            self.stream = sys.stderr
-        elif target:
-            try:
-                self.stream = open(target, "w", encoding="utf-8")
-            except OSError as e:
-                raise CleanerError(f"{target}: cannot write the log: {e.strerror}") from None
+        self.path = target if target and target != "-" else None
+        self.wanted = bool(target)
+        self._file = None
+        self._stack = contextlib.ExitStack()
+
+    def __enter__(self) -> "_LogSink":
+        if self.path:
+            self._file = self._stack.enter_context(atomic_output(self.path))
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stack.__exit__(*exc)
 
     def write(self, doc: str, removals) -> None:
-        if self.stream is None:
-            return
-        for r in removals:
-            record = {"doc": doc, **r.to_dict()}
-            self.stream.write(json.dumps(record, ensure_ascii=False) + "\n")
+        if self.wanted:
+            self.write_bytes("".join(json.dumps({"doc": doc, **r.to_dict()}, ensure_ascii=False) + "\n"
+                                     for r in removals).encode("utf-8"))
 
     def write_bytes(self, data: bytes) -> None:
-        self.stream.write(data.decode("utf-8"))
-
-    def close(self) -> None:
-        if self.stream is not None and self.stream is not sys.stderr:
-            self.stream.close()
+        if self._file is not None:
+            self._file.write(data)
+        elif self.wanted:
+            sys.stderr.write(data.decode("utf-8"))
 
 
 def _inputs(paths: List[str]):
     """(name, text) for each operand; no operand or ``-`` is stdin."""
     for p in paths or ["-"]:
         if p == "-":
-            yield "-", decode(sys.stdin.buffer.read(), "<stdin>")
+            yield "-", decode(std_stream("stdin", sys.stdin).read(), "<stdin>")
         else:
             yield p, read_text(p)
 
@@ -150,48 +194,50 @@ def clean(
     if fmt not in ("auto", "text", "jsonl"):
         raise CleanerError(f"--format {fmt!r}: use auto, text or jsonl")
     paths = paths or ["-"]
+    if in_place and output:
+        raise CleanerError("--in-place rewrites the files themselves; it takes no -o")
+    check_targets(paths, {"-o": output, "--log": log})
     config = _config(rules, only_rules, disable, regex_timeout)
     cleaner = Cleaner(**config)
     jobs = jobs or os.cpu_count() or 1
-    sink = _LogSink(log)
-    try:
+    # The log is kept when the outputs it describes are: a failed run leaves neither behind.
+    with _LogSink(log) as sink:
         if in_place:
-            _clean_in_place(cleaner, config, paths, glob, jobs, sink, fail_on_change)
+            code = _clean_in_place(cleaner, config, paths, glob, jobs, sink, fail_on_change)
         elif fmt == "jsonl" or (fmt == "auto" and any(p != "-" and is_jsonl(p) for p in paths)):
-            _clean_jsonl(cleaner, config, paths, output, text_field, id_field, jobs, sink)
+            code = _clean_jsonl(cleaner, config, paths, output, text_field, id_field, jobs, sink)
         else:
-            _clean_text(cleaner, paths, output, sink)
-    finally:
-        sink.close()
+            code = _clean_text(cleaner, paths, output, sink)
+    if code:
+        raise typer.Exit(code)
 
 
-def _clean_text(cleaner, paths, output, sink) -> None:
+def _clean_text(cleaner, paths, output, sink) -> int:
     folders = [p for p in paths if p != "-" and os.path.isdir(p)]
     if folders:
         raise CleanerError(f"{folders[0]}: is a folder; use --in-place to clean folders, or `cleaner check`")
-    if output and output != "-" and any(p != "-" and _same_file(p, output) for p in paths):
-        raise CleanerError(f"{output}: is also an input; use --in-place to rewrite files")
-    out = open(output, "wb") if output and output != "-" else sys.stdout.buffer
-    try:
+    to_file = output and output != "-"
+    with (atomic_output(output) if to_file else contextlib.nullcontext(std_stream("stdout", sys.stdout))) as out:
         for name, text in _inputs(paths):
             result = cleaner.clean(text)
             out.write(result.text.encode("utf-8"))
             out.flush()
             sink.write(name, result.removals)
-    finally:
-        if out is not sys.stdout.buffer:
-            out.close()
+    return 0
 
 
-def _clean_in_place(cleaner, config, paths, glob, jobs, sink, fail_on_change) -> None:
+def _clean_in_place(cleaner, config, paths, glob, jobs, sink, fail_on_change) -> int:
     if "-" in paths:
         raise CleanerError("--in-place needs files or folders, not stdin")
     if any(is_jsonl(p) for p in paths):
         raise CleanerError("--in-place is for text files; clean a JSONL corpus with -o OUT.jsonl")
+    files = find_files(paths, glob)
+    if sink.path:
+        check_targets(files, {"--log": sink.path})
 
     stats, changed, progress = RunStats(), 0, Progress()
-    for outcome in run_files(lambda: cleaner.clean, find_files(paths, glob), True, False, jobs,
-                             _pool_factory(cleaner, config), want_log=sink.stream is not None):
+    for outcome in run_files(lambda: cleaner.clean, files, True, False, jobs,
+                             _pool_factory(cleaner, config), want_log=sink.wanted):
         stats.merge(outcome.stats)
         progress.update(stats.documents, stats.bytes_in)
         line = describe(outcome, "cleaned")
@@ -205,28 +251,20 @@ def _clean_in_place(cleaner, config, paths, glob, jobs, sink, fail_on_change) ->
     progress.done()
     _report(stats)
     if stats.error_count:
-        raise typer.Exit(2)
-    if fail_on_change and changed:
-        raise typer.Exit(1)
+        return 2
+    return 1 if fail_on_change and changed else 0
 
 
-def _clean_jsonl(cleaner, config, paths, output, text_field, id_field, jobs, sink) -> None:
+def _clean_jsonl(cleaner, config, paths, output, text_field, id_field, jobs, sink) -> int:
     if len(paths) != 1:
         raise CleanerError("a JSONL corpus is cleaned one file at a time: give one input and -o OUT")
     (path,) = paths
-    if output and output != "-" and path != "-" and _same_file(path, output):
-        raise CleanerError(f"{output}: is also the input; write the cleaned corpus to another file")
     opts = Options(text_field=text_field, id_field=id_field, version=version_of(cleaner))
-    log_write = sink.write_bytes if sink.stream is not None else None
+    log_write = sink.write_bytes if sink.wanted else None
     stats = run_jsonl(cleaner, config, path, output, opts, jobs, log_write, Progress(),
-                      sys.stdin.buffer, sys.stdout.buffer)
+                      getattr(sys.stdin, "buffer", None), getattr(sys.stdout, "buffer", None))
     _report(stats)
-    if stats.error_count:
-        raise typer.Exit(2)
-
-
-def _same_file(a: str, b: str) -> bool:
-    return os.path.exists(b) and os.path.exists(a) and os.path.samefile(a, b)
+    return 2 if stats.error_count else 0
 
 
 @app.command()

@@ -57,13 +57,19 @@ def _inside(path: str, root: str) -> bool:
 
 
 def process_file(clean: Callable, path: str, write: bool, want_diff: bool = False, want_log: bool = False) -> FileOutcome:
-    """Clean one file; write it back only if ``write`` and something changed."""
+    """Clean one file; write it back only if ``write`` and something changed.
+
+    A file counts as cleaned only once its new content is in place; a symlink is written through
+    to its target."""
     outcome = FileOutcome(path)
     try:
         text = read_text(path)
         result = clean(text)
-    except CleanerError as e:
-        outcome.error = str(e) if str(e).startswith(path) else f"{path}: {e}"
+        if write and result.removals:
+            write_atomic(path, result.text)
+    except (CleanerError, OSError) as e:
+        message = str(e) if isinstance(e, CleanerError) else f"cannot write: {e.strerror}"
+        outcome.error = message if message.startswith(path) else f"{path}: {message}"
         outcome.stats.add_error(outcome.error)
         return outcome
     outcome.stats.add_document(path, text, result)
@@ -74,16 +80,26 @@ def process_file(clean: Callable, path: str, write: bool, want_diff: bool = Fals
     if want_log:
         outcome.removals = result.removals
     if want_diff:
-        outcome.diff = "".join(difflib.unified_diff(
-            text.splitlines(keepends=True), result.text.splitlines(keepends=True),
-            fromfile=path if os.path.isabs(path) else f"a/{path}", tofile=path if os.path.isabs(path) else f"b/{path}"))
-    if write:
-        try:
-            write_atomic(path, result.text)
-        except OSError as e:
-            outcome.error = f"{path}: cannot write: {e.strerror}"
-            outcome.stats.add_error(outcome.error)
+        outcome.diff = unified_diff(text, result.text, path)
     return outcome
+
+
+def unified_diff(old: str, new: str, path: str) -> str:
+    """A diff that ``patch`` and ``git apply`` take: lines end at ``\n`` only (as the engine counts
+    them), and a last line without one is marked as diff marks it."""
+    a, b = (path, path) if os.path.isabs(path) else (f"a/{path}", f"b/{path}")
+    out = []
+    for line in difflib.unified_diff(_diff_lines(old), _diff_lines(new), fromfile=a, tofile=b):
+        out.append(line)
+        if not line.endswith("\n"):
+            out.append("\n\\ No newline at end of file\n")
+    return "".join(out)
+
+
+def _diff_lines(text: str) -> list[str]:
+    lines = text.split("\n")
+    last = lines.pop()
+    return [line + "\n" for line in lines] + ([last] if last else [])
 
 
 def run_files(make_clean: Callable[[], Callable], paths: list[str], write: bool, want_diff: bool,

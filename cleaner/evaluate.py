@@ -194,19 +194,51 @@ def summarise(reports: list[DocReport], rules: Iterable, worst: int = 10) -> dic
 
 
 def read_records(path: str) -> list[dict]:
+    """The annotated records of a JSONL file, each checked; a bad one is an error naming its line."""
     records = []
     try:
-        f = open(path, encoding="utf-8")
+        f = open(path, "rb")
     except OSError as e:
         raise CleanerError(f"{path}: cannot read: {e.strerror}") from None
     with f:
-        for n, line in enumerate(f, 1):
+        for n, raw in enumerate(f, 1):
+            where = f"{path}:{n}"
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as e:
+                raise CleanerError(f"{where}: invalid UTF-8 at byte {e.start} of the line") from None
             if not line.strip():
                 continue
             try:
-                records.append(json.loads(line))
+                record = json.loads(line)
             except json.JSONDecodeError as e:
-                raise CleanerError(f"{path}:{n}: not JSON: {e.msg}") from None
-            if not isinstance(records[-1], dict):
-                raise CleanerError(f"{path}:{n}: a record must be a JSON object")
+                raise CleanerError(f"{where}: not JSON: {e.msg}") from None
+            problem = _record_problem(record)
+            if problem:
+                raise CleanerError(f"{where}: {problem}")
+            records.append(record)
     return records
+
+
+def _record_problem(record) -> Optional[str]:
+    if not isinstance(record, dict):
+        return "a record must be a JSON object"
+    noisy = record.get("noisy")
+    if not isinstance(noisy, str):
+        return "needs 'noisy', the text to clean, as a string"
+    labels = record.get("labels")
+    if labels is None:
+        return None if isinstance(record.get("gold"), str) else "needs 'labels' (a list) or 'gold' (a string)"
+    if not isinstance(labels, list):
+        return f"'labels' must be a list, one label per line, not {type(labels).__name__}"
+    bad = next((x for x in labels if x not in (BODY, BOILER, None)), 0)
+    if bad != 0:
+        return f"'labels' holds {bad!r}: each label is {BODY!r}, {BOILER!r} or null"
+    lines = noisy.count("\n") + 1
+    if len(labels) != lines:
+        return f"{len(labels)} labels for {lines} lines"
+    try:
+        noisy.encode("utf-8")
+    except UnicodeEncodeError as e:
+        return f"'noisy' holds a lone surrogate at character {e.start}"
+    return None

@@ -1,9 +1,11 @@
 """JSONL corpora: one document a line, cleaned in a stream, in byte-range shards across processes.
 
 A record keeps every field and their order; its text field is replaced by the clean text and the
-removal log goes under ``metadata.cleaner`` - the record shape of datatrove and dolma. A record with
-nothing removed is written back byte for byte. A bad record (not JSON, no text field, text not a
-string) is reported with its line number and passed through unchanged; the run goes on.
+removal log goes under ``metadata.cleaner`` - the record shape of datatrove and dolma. Both are
+spliced into the record's own bytes, so every other byte stays as written (``1.10``, ``NaN``,
+``\u00e9``), and a record with nothing removed is written back byte for byte. A bad record (not
+JSON, no text field, text not a string or holding a lone surrogate) is reported with its line number
+and passed through unchanged; the run goes on.
 """
 from __future__ import annotations
 
@@ -12,14 +14,16 @@ import gzip
 import json
 import os
 import shutil
-import tempfile
+import zlib
 from dataclasses import dataclass, field
 from typing import BinaryIO, Callable, Iterator, Optional
 
 import orjson
 
 from .model import CleanerError
+from .rawjson import replace_value, set_member
 from .report import RunStats
+from .textio import atomic_output, temp_dir_near
 
 BATCH_LINES = 2000
 
@@ -54,8 +58,21 @@ def open_in(path: str) -> BinaryIO:
         raise CleanerError(f"{path}: cannot read: {e.strerror}") from None
 
 
-def open_out(path: str) -> BinaryIO:
-    return gzip.open(path, "wb", compresslevel=6) if path.endswith(".gz") else open(path, "wb")
+def gzip_writer(raw: BinaryIO) -> gzip.GzipFile:
+    """Gzip onto an open file; no file name or time in the header, so equal runs give equal bytes."""
+    return gzip.GzipFile(filename="", mode="wb", compresslevel=6, fileobj=raw, mtime=0)
+
+
+def read_lines(stream: BinaryIO, name: str) -> Iterator[bytes]:
+    """The lines of an input; a damaged gzip file is a one-line error, not a traceback."""
+    try:
+        yield from stream
+    except EOFError:
+        raise CleanerError(f"{name}: truncated gzip file (it ends before its end marker)") from None
+    except (gzip.BadGzipFile, zlib.error) as e:
+        raise CleanerError(f"{name}: not a valid gzip file ({e})") from None
+    except OSError as e:
+        raise CleanerError(f"{name}: cannot read: {e.strerror or e}") from None
 
 
 # --- one record ----------------------------------------------------------------------------
@@ -84,8 +101,21 @@ def _loads(line: bytes):
 def _dumps(record) -> bytes:
     try:
         return orjson.dumps(record)
-    except TypeError:  # integers beyond 64 bits
-        return json.dumps(record, ensure_ascii=False).encode("utf-8")
+    except TypeError:  # integers beyond 64 bits, lone surrogates
+        try:
+            return json.dumps(record, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:
+            return json.dumps(record).encode("ascii")
+
+
+def _lone_surrogate(text: str) -> Optional[int]:
+    """Where a lone surrogate (``"\\ud800"`` in the JSON) stands in the text: it is no character,
+    so it can be neither cleaned nor written as UTF-8."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as e:
+        return e.start
+    return None
 
 
 def _lookup(record: dict, dotted: str):
@@ -115,6 +145,9 @@ def clean_line(clean: Callable, line: bytes, opts: Options, stats: RunStats) -> 
     text = holder[key]
     if not isinstance(text, str):
         return line, b"", f"field {opts.text_field!r} is {type(text).__name__}, not a string"
+    bad = _lone_surrogate(text)
+    if bad is not None:
+        return line, b"", f"field {opts.text_field!r} holds a lone surrogate (\\u{ord(text[bad]):04x}) at character {bad}"
     id_holder, id_key = _lookup(record, opts.id_field)
     doc = id_holder.get(id_key) if id_holder is not None else None
     try:
@@ -124,16 +157,14 @@ def clean_line(clean: Callable, line: bytes, opts: Options, stats: RunStats) -> 
     stats.add_document(str(doc), text, result)
     if not result.removals:
         return line, b"", None
-    meta = record.setdefault("metadata", {})
-    if not isinstance(meta, dict):
+    if not isinstance(record.get("metadata", {}), dict):
         return line, b"", "field 'metadata' is not an object; cannot add the removal log"
-    holder[key] = result.text
-    meta["cleaner"] = metadata_log(opts.version, result.removals)
+    new = replace_value(line, opts.text_field.split("."), orjson.dumps(result.text))
+    new = set_member(new, ["metadata", "cleaner"], _dumps(metadata_log(opts.version, result.removals)))
     log = b""
     if opts.want_log:
         log = b"".join(_dumps({"doc": doc, **r.to_dict()}) + b"\n" for r in result.removals)
-    end = b"\r\n" if line.endswith(b"\r\n") else b"\n" if line.endswith(b"\n") else b""
-    return _dumps(record) + end, log, None
+    return new, log, None
 
 
 def clean_lines(clean: Callable, lines, opts: Options, out: Optional[BinaryIO] = None,
@@ -209,7 +240,7 @@ class ShardTask:
     def __call__(self) -> ChunkResult:
         from .parallel import tick, worker_clean
 
-        with (gzip.open(self.part, "wb", compresslevel=6) if self.gzip_part else open(self.part, "wb")) as out:
+        with open(self.part, "wb") as raw, (gzip_writer(raw) if self.gzip_part else contextlib.nullcontext(raw)) as out:
             with (open(self.log_part, "wb") if self.log_part else contextlib.nullcontext()) as log:
                 return clean_lines(worker_clean(), _read_range(self.path, self.start, self.end), self.opts, out,
                                    log.write if log else None, tick)
@@ -253,18 +284,13 @@ def concatenate(parts: list[str], out: BinaryIO) -> None:
             shutil.copyfileobj(f, out, 1 << 20)
 
 
-def temp_dir_near(path: Optional[str]) -> tempfile.TemporaryDirectory:
-    """Scratch space beside the output (same file system, so the final rename is atomic)."""
-    folder = os.path.dirname(os.path.abspath(path)) if path else None
-    return tempfile.TemporaryDirectory(prefix=".cleaner-", dir=folder)
-
-
 # --- a whole run ---------------------------------------------------------------------------
 
 def run_jsonl(cleaner, config: dict, in_path: str, out_path: Optional[str], opts: Options, jobs: int,
-              log_write: Optional[Callable[[bytes], None]], progress, stdin: BinaryIO, stdout: BinaryIO) -> RunStats:
+              log_write: Optional[Callable[[bytes], None]], progress, stdin: Optional[BinaryIO],
+              stdout: Optional[BinaryIO]) -> RunStats:
     """Clean one JSONL corpus into ``out_path`` (None or "-": stdout). A file output appears whole
-    or not at all: it is written beside its final name and renamed at the end."""
+    or not at all (see ``textio.atomic_output``); a damaged input leaves it as it was."""
     from . import parallel
 
     opts.want_log = log_write is not None
@@ -272,18 +298,13 @@ def run_jsonl(cleaner, config: dict, in_path: str, out_path: Optional[str], opts
     name = "<stdin>" if in_path == "-" else in_path
     to_file = out_path not in (None, "-")
     gz_out = to_file and out_path.endswith(".gz")
-    plain_file = in_path != "-" and not in_path.endswith(".gz")
-    sharded = jobs > 1 and plain_file
-    with temp_dir_near(out_path if to_file else None) as tmp:
-        final_tmp = os.path.join(tmp, "output")
+    sharded = jobs > 1 and in_path != "-" and not in_path.endswith(".gz")
+    scratch = temp_dir_near(out_path if to_file else None) if sharded else contextlib.nullcontext()
+    with _input(in_path, stdin) as stream, _output(out_path, stdout) as raw, scratch as tmp:
         # Shards write gzip members of their own; concatenated, they are one valid gzip file.
-        out = (open(final_tmp, "wb") if sharded else open_out(final_tmp + (".gz" if gz_out else ""))) if to_file else stdout
-        if to_file and not sharded and gz_out:
-            final_tmp += ".gz"
-        try:
+        with (gzip_writer(raw) if gz_out and not sharded else contextlib.nullcontext(raw)) as out:
             if jobs <= 1:
-                with _input(in_path, stdin) as stream:
-                    res = clean_lines(cleaner.clean, stream, opts, out, log_write, progress.add)
+                res = clean_lines(cleaner.clean, read_lines(stream, name), opts, out, log_write, progress.add)
                 _collect(stats, res, name, 0)
             else:
                 counter = parallel.new_counter()
@@ -293,25 +314,18 @@ def run_jsonl(cleaner, config: dict, in_path: str, out_path: Optional[str], opts
                         _run_shards(pool, counter, in_path, out, tmp, opts, jobs, log_write, progress, stats, gz=gz_out)
                     else:
                         first = 0
-                        with _input(in_path, stdin) as stream:
-                            for res in parallel.ordered_map(pool, run_batch, batches(stream, opts), 3 * jobs):
-                                out.write(res.data)
-                                if log_write and res.log:
-                                    log_write(res.log)
-                                _collect(stats, res, name, first)
-                                first += res.lines
-                                progress.update(stats.documents, stats.bytes_in)
+                        for res in parallel.ordered_map(pool, run_batch, batches(read_lines(stream, name), opts), 3 * jobs):
+                            out.write(res.data)
+                            if log_write and res.log:
+                                log_write(res.log)
+                            _collect(stats, res, name, first)
+                            first += res.lines
+                            progress.update(stats.documents, stats.bytes_in)
                 finally:
                     pool.terminate()
-        finally:
-            if to_file:
-                out.close()
-            else:
-                out.flush()
+        raw.flush()
         progress.update(stats.documents, stats.bytes_in, force=True)
         progress.done()
-        if to_file:
-            os.replace(final_tmp, out_path)
     return stats
 
 
@@ -343,6 +357,19 @@ def _collect(stats: RunStats, res: ChunkResult, name: str, first_line: int) -> N
             stats.errors.append(f"{name}:{first_line + n}: {message}")
 
 
-def _input(in_path: str, stdin: BinaryIO):
+def _input(in_path: str, stdin: Optional[BinaryIO]):
     """The input stream; a file is closed after use, stdin is not."""
-    return contextlib.nullcontext(stdin) if in_path == "-" else open_in(in_path)
+    if in_path == "-":
+        if stdin is None:
+            raise CleanerError("<stdin>: is closed; name an input file")
+        return contextlib.nullcontext(stdin)
+    return open_in(in_path)
+
+
+def _output(out_path: Optional[str], stdout: Optional[BinaryIO]):
+    """Where the cleaned corpus goes: a file, whole or not at all, or stdout."""
+    if out_path not in (None, "-"):
+        return atomic_output(out_path)
+    if stdout is None:
+        raise CleanerError("<stdout>: is closed; write to a file with -o")
+    return contextlib.nullcontext(stdout)

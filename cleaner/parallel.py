@@ -6,6 +6,7 @@ elsewhere each worker compiles its own from the same configuration, once.
 from __future__ import annotations
 
 import multiprocessing as mp
+import signal
 from collections import deque
 from typing import Callable, Iterable, Iterator, Optional
 
@@ -17,6 +18,8 @@ _counter = None  # shared (documents, bytes) for progress
 def _init(config: dict, counter) -> None:
     global _config, _counter
     _config, _counter = config, counter
+    # Ctrl-C is the parent's to handle: it stops the pool and says one line, with no worker tracebacks.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def worker_cleaner():

@@ -67,7 +67,15 @@ def test_cli_bad_records_exit_2_naming_the_line(tmp_path):
     proc = run_cli("eval", bad)
     assert proc.returncode == 2 and proc.stderr.decode().startswith(f"cleaner: {bad}:2: not JSON")
     proc = run_cli("eval", write(tmp_path / "nolabels.jsonl", [{"id": "x", "noisy": "text"}]))
-    assert proc.returncode == 2 and b"record x: needs 'labels' or 'gold'" in proc.stderr
+    assert proc.returncode == 2 and f"cleaner: {tmp_path / 'nolabels.jsonl'}:1: needs 'labels'".encode() in proc.stderr
+    proc = run_cli("eval", write(tmp_path / "five.jsonl", [{"id": "x", "noisy": "a\nb", "labels": 5}]))
+    assert proc.returncode == 2 and proc.stderr.decode().splitlines() == [
+        f"cleaner: {tmp_path / 'five.jsonl'}:1: 'labels' must be a list, one label per line, not int"]
+    latin1 = tmp_path / "latin1.jsonl"
+    latin1.write_bytes(json.dumps(DOC).encode() + b"\n" + b'{"noisy": "caf\xe9", "labels": ["body"]}\n')
+    proc = run_cli("eval", latin1)
+    assert proc.returncode == 2 and proc.stderr.decode().splitlines() == [
+        f"cleaner: {latin1}:2: invalid UTF-8 at byte 14 of the line"]
 
 
 @pytest.mark.skipif(not DEV.exists(), reason="development set not present")
