@@ -23,6 +23,7 @@ from .corpus import describe, find_files, run_files
 from .examples import check_examples
 from .jsonl import Options, is_jsonl, run_jsonl, version_of
 from .model import CleanerError
+from .display import print_eval, print_problems, print_rules, print_summary
 from .report import Progress, RunStats
 from .rules import default_rules_dir
 from .textio import atomic_output, check_targets, decode, read_text, std_stream
@@ -163,12 +164,9 @@ def _pool_factory(cleaner, config):
 
 
 def _report(stats, quiet: bool = False) -> None:
-    for message in stats.errors:
-        typer.echo(f"cleaner: {message}", err=True)
-    if stats.error_count > len(stats.errors):
-        typer.echo(f"cleaner: ... and {stats.error_count - len(stats.errors)} more problems", err=True)
+    print_problems(stats)
     if not quiet:
-        typer.echo(stats.summary(), err=True)
+        print_summary(stats)
 
 
 @app.command()
@@ -235,7 +233,7 @@ def _clean_in_place(cleaner, config, paths, glob, jobs, sink, fail_on_change) ->
     if sink.path:
         check_targets(files, {"--log": sink.path})
 
-    stats, changed, progress = RunStats(), 0, Progress()
+    stats, changed, progress = RunStats(), 0, Progress(total_bytes=sum(os.path.getsize(f) for f in files))
     for outcome in run_files(lambda: cleaner.clean, files, True, False, jobs,
                              _pool_factory(cleaner, config), want_log=sink.wanted):
         stats.merge(outcome.stats)
@@ -261,7 +259,8 @@ def _clean_jsonl(cleaner, config, paths, output, text_field, id_field, jobs, sin
     (path,) = paths
     opts = Options(text_field=text_field, id_field=id_field, version=version_of(cleaner))
     log_write = sink.write_bytes if sink.wanted else None
-    stats = run_jsonl(cleaner, config, path, output, opts, jobs, log_write, Progress(),
+    size = os.path.getsize(path) if path != "-" and not path.endswith(".gz") else None
+    stats = run_jsonl(cleaner, config, path, output, opts, jobs, log_write, Progress(total_bytes=size),
                       getattr(sys.stdin, "buffer", None), getattr(sys.stdout, "buffer", None))
     _report(stats)
     return 2 if stats.error_count else 0
@@ -309,14 +308,7 @@ def rules_list(
     disable: DisableOpt = [],
 ):
     """The rules in the order they apply."""
-    loaded = load_rules(list(only_rules) or None, list(rules), disable, check=False)
-    rows = [(str(i), r.id, r.category, r.description) for i, r in enumerate(loaded, 1)]
-    widths = [max(len(h), *(len(row[k]) for row in rows)) if rows else len(h)
-              for k, h in enumerate(("ORDER", "ID", "CATEGORY"))]
-    header = ("ORDER", "ID", "CATEGORY", "DESCRIPTION")
-    for row in [header, *rows]:
-        first = "  ".join(cell.ljust(w) for cell, w in zip(row[:3], widths))
-        typer.echo(f"{first}  {row[3]}")
+    print_rules(load_rules(list(only_rules) or None, list(rules), disable, check=False))
 
 
 @rules_app.command("test")
@@ -385,37 +377,7 @@ def eval_(
     if as_json:
         typer.echo(json.dumps(summary, ensure_ascii=False, indent=1))
         return
-    _print_eval(summary)
-
-
-def _fmt(x) -> str:
-    return "n/a" if x is None else f"{x:.3f}"
-
-
-def _print_eval(s: dict) -> None:
-    echo = typer.echo
-    echo(f"documents: {s['docs']}   residue lines: {s['boilerplate_lines']}   body lines: {s['body_lines']}   "
-         f"removed lines: {s['removed_lines']}")
-    echo(f"residue-line recall      {_fmt(s['boilerplate_line_recall'])}")
-    echo(f"removal precision        {_fmt(s['removal_precision'])}")
-    echo(f"body-token retention     {_fmt(s['body_token_retention'])}")
-    if "token_f1" in s:
-        echo(f"token P / R / F1 vs gold {_fmt(s['token_precision'])} / {_fmt(s['token_recall'])} / {_fmt(s['token_f1'])}")
-    echo("\nper category:   removed  body  precision")
-    for cat, c in s["categories"].items():
-        echo(f"  {cat:22} {c['removed_lines']:6} {c['body_lines']:5}  {c['precision']:.3f}")
-    echo("\nper rule:                                removed  body  precision")
-    for r in s["rules"]:
-        echo(f"  {r['rule']:38} {r['removed_lines']:6} {r['body_lines']:5}  {r['precision']:.3f}")
-    if s["rules_never_fired"]:
-        echo("\nrules that never fired: " + ", ".join(s["rules_never_fired"]))
-    if s["most_body_lost"]:
-        echo("\ndocuments that lost the most body text:")
-        for d in s["most_body_lost"]:
-            echo(f"  {d['id']}: {d['body_tokens_lost']} of {d['body_tokens']} body tokens")
-            for line in d["lines"]:
-                text = line["text"] if len(line["text"]) <= 100 else line["text"][:97] + "..."
-                echo(f"    [{line['rule']}] {text}")
+    print_eval(summary)
 
 
 def main() -> None:

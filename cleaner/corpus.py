@@ -9,7 +9,6 @@ import fnmatch
 import os
 from collections import Counter
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Callable, Iterable, Iterator, Optional
 
 from .model import CleanerError

@@ -79,8 +79,9 @@ def _share(part: int, whole: int) -> str:
 class Progress:
     """A one-line progress report on stderr, only when stderr is a terminal."""
 
-    def __init__(self, enabled: bool | None = None):
+    def __init__(self, enabled: bool | None = None, total_bytes: int | None = None):
         self.enabled = sys.stderr.isatty() if enabled is None else enabled
+        self.total_bytes = total_bytes  # the input's size where known (for a share done and time left)
         self.start = time.monotonic()
         self.last = 0.0
         self.documents = self.nbytes = 0

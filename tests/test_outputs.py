@@ -1,6 +1,5 @@
 """Lose nothing: outputs appear whole or not at all, records keep their bytes, files keep their owner
 and links, and a killed run's leftovers are cleared by the next run."""
-import gzip
 import json
 import math
 import os
