@@ -11,25 +11,49 @@ import functools
 import json
 import os
 import sys
+from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 from typing import List, Optional
 
 import typer
-from typer.core import TyperGroup
+from typer.core import TyperCommand, TyperGroup
 from typing_extensions import Annotated
 
+from . import __version__
 from .api import Cleaner, load_rules
-from .corpus import describe, find_files, run_files
-from .examples import check_examples
-from .jsonl import Options, is_jsonl, run_jsonl, version_of
-from .model import CleanerError
+from .config import load_settings
+from .corpus import describe, describe_change, find_files, run_files
+from .diffview import colour_diff, unified_diff
 from .display import print_eval, print_problems, print_rules, print_summary
+from .examples import check_examples
+from .formats import compression, is_jsonl, open_in, read_lines, refuse_parquet
+from .jsonl import Options, changed_records, log_records, run_jsonl, version_of
+from .model import CleanerError
 from .report import Progress, RunStats
-from .rules import default_rules_dir
+from .rules import pack_files
 from .textio import atomic_output, check_targets, decode, read_text, std_stream
 
 # click's exceptions, wherever this typer takes click from (newer typers carry their own copy).
 _click = sys.modules[typer.BadParameter.__module__]
+
+
+def _named_not_typed(params: list) -> list:
+    """Help that names what a value is (``PATH``, ``N``, ``--in-place/--no-in-place``), not the
+    Python type behind it (``<list[Path]>``, ``<bool>``): arguments and flags show no type."""
+    for p in params:
+        if getattr(p, "param_type_name", "") == "argument" or getattr(p, "is_flag", False):
+            p.display_type_rich = _no_type
+    return params
+
+
+def _no_type(ctx=None):
+    return None
+
+
+class _Command(TyperCommand):
+    def get_params(self, ctx):
+        return _named_not_typed(super().get_params(ctx))
 
 
 class _OneLineErrors(TyperGroup):
@@ -44,7 +68,7 @@ class _OneLineErrors(TyperGroup):
         except _click.ClickException as e:
             _say_problems(e.format_message())
             code = e.exit_code
-        except _click.Abort:
+        except typer.Abort:
             _say_problems("interrupted")
             code = 130
         if not standalone_mode:
@@ -52,26 +76,70 @@ class _OneLineErrors(TyperGroup):
         sys.exit(code or 0)
 
 
+class _Group(_OneLineErrors):
+    def get_params(self, ctx):
+        return _named_not_typed(super().get_params(ctx))
+
+
 def _say_problems(message: str) -> None:
     for line in message.splitlines() or [""]:
         typer.echo(f"cleaner: {line}", err=True)
 
 
+_HELP = {"help_option_names": ["-h", "--help"]}
 app = typer.Typer(
-    cls=_OneLineErrors,
+    cls=_Group,
     help="Remove scraping residue (captions, credits, navigation, stray tokens) from article text, "
     "and log every change.",
     pretty_exceptions_enable=False,
-    add_completion=False,
     no_args_is_help=True,
+    context_settings=_HELP,
 )
-rules_app = typer.Typer(help="List and test rule packs.", no_args_is_help=True)
+rules_app = typer.Typer(cls=_Group, help="List and test rule packs.", no_args_is_help=True, context_settings=_HELP)
 app.add_typer(rules_app, name="rules")
 
-RulesOpt = Annotated[List[Path], typer.Option("--rules", help="Add a rule pack (file or folder); repeatable.")]
-OnlyRulesOpt = Annotated[List[Path], typer.Option("--only-rules", help="Use these packs instead of the defaults; repeatable.")]
-DisableOpt = Annotated[List[str], typer.Option("--disable", help="Turn off a rule id or a whole category; repeatable.")]
-TimeoutOpt = Annotated[float, typer.Option("--regex-timeout", min=0.001, help="Seconds one pattern may run on one line.")]
+
+def _show_version(value: bool) -> None:
+    if value:
+        typer.echo(f"cleaner {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _settings(
+    ctx: typer.Context,
+    config: Annotated[Optional[Path], typer.Option("--config", metavar="PATH", help="Read settings from this file (\\[tool.cleaner] of a pyproject.toml, or a TOML file of its own) instead of the pyproject.toml found upward from here.")] = None,
+    no_config: Annotated[bool, typer.Option("--no-config", help="Read no settings file.")] = False,
+    version: Annotated[bool, typer.Option("--version", callback=_show_version, is_eager=True, help="Print the version and exit.")] = False,
+):
+    """Settings from \\[tool.cleaner] in the nearest pyproject.toml become the defaults of every command's
+    options; an option given on the command line wins."""
+    if no_config:
+        return
+    try:
+        settings = load_settings(config)
+    except CleanerError as e:
+        _fail(str(e))
+    if settings.values:
+        ctx.default_map = _defaults_for(ctx.command, settings.values)
+
+
+def _defaults_for(group, values: dict) -> dict:
+    """click's default_map: each command gets the settings it has an option for."""
+    out = {}
+    for name, command in group.commands.items():
+        if hasattr(command, "commands"):
+            out[name] = _defaults_for(command, values)
+        else:
+            names = {p.name for p in command.params}
+            out[name] = {k: v for k, v in values.items() if k in names}
+    return out
+
+
+RulesOpt = Annotated[List[Path], typer.Option("--rules", metavar="PATH", help="Add a rule pack (file or folder); repeatable. Added packs run after the defaults.")]
+OnlyRulesOpt = Annotated[List[Path], typer.Option("--only-rules", metavar="PATH", help="Use these packs instead of the defaults; repeatable.")]
+DisableOpt = Annotated[List[str], typer.Option("--disable", metavar="NAME", help="Turn off a rule id or a whole category; repeatable.")]
+TimeoutOpt = Annotated[float, typer.Option("--regex-timeout", metavar="SECONDS", min=0.001, help="Seconds one pattern may run on one line.")]
 
 
 def _fail(message: str, code: int = 2):
@@ -113,8 +181,9 @@ def _guarded(fn):
 class _LogSink:
     """The JSONL removal log: a file (whole or not at all), stderr (``-``), or nowhere."""
 
-    def __init__(self, target: Optional[str]):
+    def __init__(self, target: Optional[str], with_text: bool = True):
         self.path = target if target and target != "-" else None
+        self.with_text = with_text
         self.wanted = bool(target)
         self._file = None
         self._stack = contextlib.ExitStack()
@@ -129,8 +198,7 @@ class _LogSink:
 
     def write(self, doc: str, removals) -> None:
         if self.wanted:
-            self.write_bytes("".join(json.dumps({"doc": doc, **r.to_dict()}, ensure_ascii=False) + "\n"
-                                     for r in removals).encode("utf-8"))
+            self.write_bytes(log_records(doc, removals, self.with_text))
 
     def write_bytes(self, data: bytes) -> None:
         if self._file is not None:
@@ -140,167 +208,249 @@ class _LogSink:
 
 
 def _inputs(paths: List[str]):
-    """(name, text) for each operand; no operand or ``-`` is stdin."""
-    for p in paths or ["-"]:
+    """(name, text) for each operand; ``-`` is stdin."""
+    for p in paths:
         if p == "-":
             yield "-", decode(std_stream("stdin", sys.stdin).read(), "<stdin>")
         else:
             yield p, read_text(p)
 
 
-JobsOpt = Annotated[int, typer.Option("--jobs", "-j", min=0, help="Worker processes; 0 = all cores.")]
-GlobOpt = Annotated[str, typer.Option("--glob", help="Which files to take from folders.")]
+JobsOpt = Annotated[int, typer.Option("--jobs", "-j", metavar="N", min=0, help="Worker processes; 0 = all cores.")]
+GlobOpt = Annotated[str, typer.Option("--glob", metavar="PATTERN", help="Which files to take from folders.")]
 
 
-def _config(rules, only_rules, disable, timeout) -> dict:
-    return dict(rules=[str(p) for p in only_rules] or None, extra=[str(p) for p in rules],
-                disable=list(disable), timeout=timeout)
+@dataclass
+class _Run:
+    """What every part of one command's run needs to know (black's Mode): built once, passed down."""
+
+    cleaner: Cleaner
+    config: dict  # what worker processes rebuild the cleaner from
+    jobs: int
+    opts: Options  # JSONL fields and log shape
+    quiet: bool = False
+    verbose: bool = False
+    diff: str = ""  # "", "plain" (for patch) or "colour" (for people)
+
+    def pool_factory(self):
+        from .parallel import make_pool
+
+        return lambda jobs: make_pool(jobs, self.cleaner, self.config)
+
+    def report(self, stats: RunStats, summary: bool = True) -> None:
+        print_problems(stats)
+        if summary and not self.quiet:
+            print_summary(stats, verbose=self.verbose)
 
 
-def _pool_factory(cleaner, config):
-    from .parallel import make_pool
+def _run(rules, only_rules, disable, timeout, jobs, quiet=False, verbose=False, diff=False, color=None,
+         text_field="text", id_field="id", log_text=True) -> _Run:
+    config = dict(rules=[str(p) for p in only_rules] or None, extra=[str(p) for p in rules],
+                  disable=list(disable), timeout=timeout)
+    cleaner = Cleaner(**config)
+    if color is None:
+        color = sys.stdout is not None and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    opts = Options(text_field=text_field, id_field=id_field, version=version_of(cleaner), log_text=log_text)
+    return _Run(cleaner, config, jobs or os.cpu_count() or 1, opts, quiet, verbose,
+                ("colour" if color else "plain") if diff else "")
 
-    return lambda jobs: make_pool(jobs, cleaner, config)
+
+def _corpus_mode(fmt: str, paths: list) -> bool:
+    if fmt not in ("auto", "text", "jsonl"):
+        raise CleanerError(f"--format {fmt!r}: use auto, text or jsonl")
+    for p in paths:
+        refuse_parquet(p)
+    return fmt == "jsonl" or (fmt == "auto" and any(p != "-" and os.path.isfile(p) and is_jsonl(p) for p in paths))
 
 
-def _report(stats, quiet: bool = False) -> None:
-    print_problems(stats)
-    if not quiet:
-        print_summary(stats)
+QuietOpt = Annotated[bool, typer.Option("--quiet/--no-quiet", "-q", help="No run summary on stderr; problems are still reported.")]
+VerboseOpt = Annotated[bool, typer.Option("--verbose/--no-verbose", "-v", help="A fuller summary: every rule that fired, every heavy loss.")]
+ColorOpt = Annotated[Optional[bool], typer.Option("--color/--no-color", help="Colour the diff, each removed line with its rule (default: when stdout is a terminal and NO_COLOR is unset).")]
+FormatOpt = Annotated[str, typer.Option("--format", metavar="auto|text|jsonl", help="auto (by file name, then content), text or jsonl.")]
+TextFieldOpt = Annotated[str, typer.Option("--text-field", metavar="FIELD", help="JSONL: the field holding the text (dotted paths allowed).")]
+IdFieldOpt = Annotated[str, typer.Option("--id-field", metavar="FIELD", help="JSONL: the field naming the document in the log.")]
 
 
-@app.command()
+@app.command(cls=_Command)
 @_guarded
 def clean(
-    paths: Annotated[Optional[List[str]], typer.Argument(help="Files, folders (with --in-place) or a JSONL corpus; none or '-' reads stdin.")] = None,
-    log: Annotated[Optional[str], typer.Option("--log", help="Write the removal log (JSON Lines) here; '-' for stderr.")] = None,
+    paths: Annotated[Optional[List[str]], typer.Argument(metavar="PATH", help="Files, folders (with --in-place) or a JSONL corpus; none or '-' reads stdin.")] = None,
+    log: Annotated[Optional[str], typer.Option("--log", metavar="PATH", help="Write the removal log (JSON Lines) here; '-' for stderr.")] = None,
     rules: RulesOpt = [],
     only_rules: OnlyRulesOpt = [],
     disable: DisableOpt = [],
     regex_timeout: TimeoutOpt = 2.0,
-    in_place: Annotated[bool, typer.Option("--in-place", "-i", help="Rewrite the files (atomically); files with nothing to remove are not touched.")] = False,
+    in_place: Annotated[bool, typer.Option("--in-place/--no-in-place", "-i", help="Rewrite the files (atomically); files with nothing to remove are not touched.")] = False,
     glob: GlobOpt = "*.txt",
-    output: Annotated[Optional[str], typer.Option("--output", "-o", help="Where the cleaned text or corpus goes ('-': stdout).")] = None,
-    fmt: Annotated[str, typer.Option("--format", help="auto (by file name), text or jsonl.")] = "auto",
-    text_field: Annotated[str, typer.Option("--text-field", help="JSONL: the field holding the text (dotted paths allowed).")] = "text",
-    id_field: Annotated[str, typer.Option("--id-field", help="JSONL: the field naming the document in the log.")] = "id",
+    output: Annotated[Optional[str], typer.Option("--output", "-o", metavar="PATH", help="Where the cleaned text or corpus goes ('-': stdout); .gz and .zst compress.")] = None,
+    fmt: FormatOpt = "auto",
+    text_field: TextFieldOpt = "text",
+    id_field: IdFieldOpt = "id",
+    log_text: Annotated[bool, typer.Option("--log-text/--no-log-text", help="Keep the removed text in the log and in JSONL metadata (enough to rebuild the original); --no-log-text keeps spans and rule ids only.")] = True,
     jobs: JobsOpt = 0,
-    fail_on_change: Annotated[bool, typer.Option("--fail-on-change", help="Exit 1 if any file was changed (for pre-commit).")] = False,
+    fail_on_change: Annotated[bool, typer.Option("--fail-on-change/--no-fail-on-change", help="Exit 1 if any file was changed (for pre-commit).")] = False,
+    diff: Annotated[bool, typer.Option("--diff/--no-diff", help="Print what would change as a unified diff, and write nothing.")] = False,
+    color: ColorOpt = None,
+    quiet: QuietOpt = False,
+    verbose: VerboseOpt = False,
 ):
     """Clean article text: cleaned text to stdout (or -o, or the files themselves with --in-place),
     the log of every change to --log."""
-    if fmt not in ("auto", "text", "jsonl"):
-        raise CleanerError(f"--format {fmt!r}: use auto, text or jsonl")
     paths = paths or ["-"]
+    jsonl = _corpus_mode(fmt, paths)
+    if output:
+        refuse_parquet(output)
     if in_place and output:
         raise CleanerError("--in-place rewrites the files themselves; it takes no -o")
+    if diff and (output or in_place or log):
+        raise CleanerError("--diff shows what would change and writes nothing; it takes no -o, --in-place or --log")
     check_targets(paths, {"-o": output, "--log": log})
-    config = _config(rules, only_rules, disable, regex_timeout)
-    cleaner = Cleaner(**config)
-    jobs = jobs or os.cpu_count() or 1
+    run = _run(rules, only_rules, disable, regex_timeout, jobs, quiet, verbose, diff, color, text_field, id_field, log_text)
+    if diff:
+        code = _show_changes(run, paths, jsonl, glob, "would clean")
+        raise typer.Exit(2 if code == 2 else 0)
     # The log is kept when the outputs it describes are: a failed run leaves neither behind.
-    with _LogSink(log) as sink:
+    with _LogSink(log, log_text) as sink:
         if in_place:
-            code = _clean_in_place(cleaner, config, paths, glob, jobs, sink, fail_on_change)
-        elif fmt == "jsonl" or (fmt == "auto" and any(p != "-" and is_jsonl(p) for p in paths)):
-            code = _clean_jsonl(cleaner, config, paths, output, text_field, id_field, jobs, sink)
+            code = _clean_in_place(run, paths, glob, sink, fail_on_change)
+        elif jsonl:
+            code = _clean_jsonl(run, paths, output, sink)
         else:
-            code = _clean_text(cleaner, paths, output, sink)
+            code = _clean_text(run, paths, output, sink)
     if code:
         raise typer.Exit(code)
 
 
-def _clean_text(cleaner, paths, output, sink) -> int:
+def _clean_text(run: _Run, paths, output, sink) -> int:
     folders = [p for p in paths if p != "-" and os.path.isdir(p)]
     if folders:
         raise CleanerError(f"{folders[0]}: is a folder; use --in-place to clean folders, or `cleaner check`")
     to_file = output and output != "-"
     with (atomic_output(output) if to_file else contextlib.nullcontext(std_stream("stdout", sys.stdout))) as out:
         for name, text in _inputs(paths):
-            result = cleaner.clean(text)
+            result = run.cleaner.clean(text)
             out.write(result.text.encode("utf-8"))
             out.flush()
             sink.write(name, result.removals)
     return 0
 
 
-def _clean_in_place(cleaner, config, paths, glob, jobs, sink, fail_on_change) -> int:
+def _clean_in_place(run: _Run, paths, glob, sink, fail_on_change) -> int:
     if "-" in paths:
         raise CleanerError("--in-place needs files or folders, not stdin")
-    if any(is_jsonl(p) for p in paths):
+    if any(os.path.isfile(p) and is_jsonl(p) for p in paths):
         raise CleanerError("--in-place is for text files; clean a JSONL corpus with -o OUT.jsonl")
     files = find_files(paths, glob)
     if sink.path:
         check_targets(files, {"--log": sink.path})
 
     stats, changed, progress = RunStats(), 0, Progress(total_bytes=sum(os.path.getsize(f) for f in files))
-    for outcome in run_files(lambda: cleaner.clean, files, True, False, jobs,
-                             _pool_factory(cleaner, config), want_log=sink.wanted):
+    for outcome in run_files(lambda: run.cleaner.clean, files, True, "", run.jobs, run.pool_factory(),
+                             want_log=sink.wanted):
         stats.merge(outcome.stats)
         progress.update(stats.documents, stats.bytes_in)
         line = describe(outcome, "cleaned")
         if line:
             changed += 1
-            if progress.enabled:
-                typer.echo("", err=True)  # leave the progress line
-            typer.echo(line, err=True)
+            if not run.quiet:
+                progress.print(line)
             sink.write(outcome.path, outcome.removals)
     progress.update(stats.documents, stats.bytes_in, force=True)
     progress.done()
-    _report(stats)
+    run.report(stats)
     if stats.error_count:
         return 2
     return 1 if fail_on_change and changed else 0
 
 
-def _clean_jsonl(cleaner, config, paths, output, text_field, id_field, jobs, sink) -> int:
+def _clean_jsonl(run: _Run, paths, output, sink) -> int:
     if len(paths) != 1:
         raise CleanerError("a JSONL corpus is cleaned one file at a time: give one input and -o OUT")
     (path,) = paths
-    opts = Options(text_field=text_field, id_field=id_field, version=version_of(cleaner))
     log_write = sink.write_bytes if sink.wanted else None
-    size = os.path.getsize(path) if path != "-" and not path.endswith(".gz") else None
-    stats = run_jsonl(cleaner, config, path, output, opts, jobs, log_write, Progress(total_bytes=size),
-                      getattr(sys.stdin, "buffer", None), getattr(sys.stdout, "buffer", None))
-    _report(stats)
+    size = os.path.getsize(path) if path != "-" and not compression(path) else None
+    stats = run_jsonl(run.cleaner, run.config, path, output, run.opts, run.jobs, log_write,
+                      Progress(total_bytes=size), getattr(sys.stdin, "buffer", None),
+                      getattr(sys.stdout, "buffer", None))
+    run.report(stats)
     return 2 if stats.error_count else 0
 
 
-@app.command()
+def _show_changes(run: _Run, paths, jsonl: bool, glob: str, verb: str) -> int:
+    """List (and with a diff style, diff) what cleaning would change; write nothing. Returns the
+    exit code of ``check``: 2 on problems, 1 if anything would change, else 0."""
+    stats, changed = RunStats(), 0
+    out = std_stream("stdout", sys.stdout)
+
+    def say(text: str) -> None:
+        out.write(text.encode("utf-8"))
+
+    if jsonl:
+        for path in paths:
+            name = "<stdin>" if path == "-" else path
+            stream = contextlib.nullcontext(std_stream("stdin", sys.stdin)) if path == "-" else open_in(path)
+            with stream as f:
+                for n, doc, text, result in changed_records(run.cleaner.clean, read_lines(f, name), name, run.opts, stats):
+                    changed += 1
+                    say(describe_change(verb, f"{name}:{n}", Counter(r.category for r in result.removals)) + "\n")
+                    if run.diff:
+                        say(_diff(run, text, result, f"{name}:{n}"))
+    else:
+        for name, text in _inputs(["-"] if "-" in paths else []):
+            result = run.cleaner.clean(text)
+            stats.add_document(name, text, result)
+            if result.removals:
+                changed += 1
+                say(describe_change(verb, name, Counter(r.category for r in result.removals)) + "\n")
+                if run.diff:
+                    say(_diff(run, text, result, name))
+        files = find_files([p for p in paths if p != "-"], glob)
+        for outcome in run_files(lambda: run.cleaner.clean, files, False, run.diff, run.jobs, run.pool_factory()):
+            stats.merge(outcome.stats)
+            line = describe(outcome, verb)
+            if line:
+                changed += 1
+                say(line + "\n")
+                say(outcome.diff)
+    out.flush()
+    run.report(stats, summary=run.verbose)
+    return 2 if stats.error_count else 1 if changed else 0
+
+
+def _diff(run: _Run, text: str, result, name: str) -> str:
+    if run.diff == "colour":
+        return colour_diff(text, result.text, name, result.removals)
+    return unified_diff(text, result.text, name)
+
+
+@app.command(cls=_Command)
 @_guarded
 def check(
-    paths: Annotated[List[str], typer.Argument(help="Files and folders to check.")],
+    paths: Annotated[List[str], typer.Argument(metavar="PATH", help="Files, folders or JSONL corpora to check; '-' reads stdin.")],
     rules: RulesOpt = [],
     only_rules: OnlyRulesOpt = [],
     disable: DisableOpt = [],
     regex_timeout: TimeoutOpt = 2.0,
     glob: GlobOpt = "*.txt",
-    diff: Annotated[bool, typer.Option("--diff", help="Print a unified diff of each change.")] = False,
+    fmt: FormatOpt = "auto",
+    text_field: TextFieldOpt = "text",
+    id_field: IdFieldOpt = "id",
+    diff: Annotated[bool, typer.Option("--diff/--no-diff", help="Print a unified diff of each change (it applies with patch or git apply).")] = False,
+    color: ColorOpt = None,
     jobs: JobsOpt = 0,
+    quiet: QuietOpt = False,
+    verbose: VerboseOpt = False,
 ):
-    """Change nothing; list the files that cleaning would change, with counts per category.
-    Exit 1 if any would change, 0 if none."""
-    config = _config(rules, only_rules, disable, regex_timeout)
-    cleaner = Cleaner(**config)
-
-    stats, changed = RunStats(), 0
-    for outcome in run_files(lambda: cleaner.clean, find_files(paths, glob), False, diff,
-                             jobs or os.cpu_count() or 1, _pool_factory(cleaner, config)):
-        stats.merge(outcome.stats)
-        line = describe(outcome, "would clean")
-        if line:
-            changed += 1
-            typer.echo(line)
-            if diff:
-                typer.echo(outcome.diff, nl=False)
-    _report(stats, quiet=True)
-    if stats.error_count:
-        raise typer.Exit(2)
-    if changed:
-        raise typer.Exit(1)
+    """Change nothing; list the files (or JSONL records, as FILE:LINE) that cleaning would change,
+    with counts per category. Exit 1 if any would change, 0 if none."""
+    jsonl = _corpus_mode(fmt, paths)
+    run = _run(rules, only_rules, disable, regex_timeout, jobs, quiet, verbose, diff, color, text_field, id_field)
+    code = _show_changes(run, paths, jsonl, glob, "would clean")
+    if code:
+        raise typer.Exit(code)
 
 
-@rules_app.command("list")
+@rules_app.command("list", cls=_Command)
 @_guarded
 def rules_list(
     rules: RulesOpt = [],
@@ -311,18 +461,26 @@ def rules_list(
     print_rules(load_rules(list(only_rules) or None, list(rules), disable, check=False))
 
 
-@rules_app.command("test")
+@rules_app.command("test", cls=_Command)
 @_guarded
 def rules_test(
-    paths: Annotated[Optional[List[Path]], typer.Argument(help="Pack files or folders; default: the shipped packs.")] = None,
+    paths: Annotated[Optional[List[Path]], typer.Argument(metavar="PATH", help="Pack files or folders; default: the shipped packs.")] = None,
+    defaults: Annotated[bool, typer.Option("--with-defaults/--alone", help="Load your packs beside the default packs, as `clean --rules` does (an id clash fails here), or alone, as `--only-rules` does.")] = True,
 ):
     """Run every rule's examples; each failure is reported with its file and line."""
-    loaded = load_rules(list(paths) if paths else [default_rules_dir()], check=False)
+    if paths:
+        loaded = load_rules(None if defaults else list(paths), list(paths) if defaults else (), check=False)
+        mine = {str(f) for f in pack_files(paths)}
+        tested = [r for r in loaded if r.where.rpartition(":")[0] in mine]
+    else:
+        loaded = tested = load_rules(check=False)
     problems = check_examples(loaded)
-    n = sum(len(r.examples) for r in loaded)
+    if paths:
+        problems = [p for p in problems if p.partition(":")[0] in mine]
+    n = sum(len(r.examples) for r in tested)
     for p in problems:
         typer.echo(p)
-    typer.echo(f"{len(loaded)} rules, {n} examples: {len(problems)} failed")
+    typer.echo(f"{len(tested)} rules, {n} examples: {len(problems)} failed")
     if problems:
         raise typer.Exit(1)
 
@@ -335,33 +493,32 @@ def _evaluate(record):
     return evaluate_doc(record, worker_clean())
 
 
-@app.command("eval")
+@app.command("eval", cls=_Command)
 @_guarded
 def eval_(
-    data: Annotated[Path, typer.Argument(help="JSONL records with 'noisy' and 'labels' or 'gold'.")],
+    data: Annotated[Path, typer.Argument(metavar="PATH", help="JSONL records with 'noisy' and 'labels' or 'gold'.")],
     rules: RulesOpt = [],
     only_rules: OnlyRulesOpt = [],
     disable: DisableOpt = [],
     regex_timeout: TimeoutOpt = 2.0,
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object instead of the report.")] = False,
+    as_json: Annotated[bool, typer.Option("--json/--no-json", help="Print one JSON object instead of the report.")] = False,
     jobs: JobsOpt = 0,
-    worst: Annotated[int, typer.Option("--worst", min=0, help="How many documents that lost the most body text to show.")] = 10,
+    worst: Annotated[int, typer.Option("--worst", metavar="N", min=0, help="How many documents that lost the most body text to show.")] = 10,
 ):
     """Measure the rules on annotated documents: line recall and precision, body retention, token F1,
     and each rule's removals and false positives."""
     from .evaluate import evaluate_doc, read_records, summarise
 
     records = read_records(str(data))
-    config = _config(rules, only_rules, disable, regex_timeout)
-    cleaner = Cleaner(**config)  # validates the rules once, in this process, before any worker starts
-    jobs = jobs or os.cpu_count() or 1
+    run = _run(rules, only_rules, disable, regex_timeout, jobs)  # the rules validated once, before any worker
+    cleaner, jobs = run.cleaner, run.jobs
     progress = sys.stderr.isatty() and not as_json
     reports = []
     if jobs == 1 or len(records) < 2 * jobs:
         it = (evaluate_doc(r, cleaner.clean) for r in records)
         pool = None
     else:
-        pool = _pool_factory(cleaner, config)(jobs)
+        pool = run.pool_factory()(jobs)
         it = pool.imap(_evaluate, records, chunksize=4)
     try:
         for n, rep in enumerate(it, 1):

@@ -4,7 +4,6 @@ A file with nothing to remove is never written: its content and mtime stay as th
 """
 from __future__ import annotations
 
-import difflib
 import fnmatch
 import os
 from collections import Counter
@@ -13,7 +12,8 @@ from typing import Callable, Iterable, Iterator, Optional
 
 from .model import CleanerError
 from .report import RunStats
-from .textio import read_text, write_atomic
+from .diffview import colour_diff, unified_diff
+from .textio import TEMP_PREFIX, read_text, write_atomic
 
 
 @dataclass
@@ -41,7 +41,8 @@ def find_files(paths: Iterable[str], pattern: str = "*.txt") -> list[str]:
                 dirs[:] = sorted(d for d in dirs if _inside(os.path.join(folder, d), root) and not d.startswith("."))
                 for name in sorted(files):
                     full = os.path.join(folder, name)
-                    if fnmatch.fnmatch(name, pattern) and _inside(full, root) and os.path.isfile(full):
+                    if (fnmatch.fnmatch(name, pattern) and not name.startswith(TEMP_PREFIX)
+                            and _inside(full, root) and os.path.isfile(full)):
                         out.append(full)
         elif os.path.isfile(p):
             out.append(p)
@@ -55,7 +56,7 @@ def _inside(path: str, root: str) -> bool:
     return real == root or real.startswith(root + os.sep)
 
 
-def process_file(clean: Callable, path: str, write: bool, want_diff: bool = False, want_log: bool = False) -> FileOutcome:
+def process_file(clean: Callable, path: str, write: bool, diff: str = "", want_log: bool = False) -> FileOutcome:
     """Clean one file; write it back only if ``write`` and something changed.
 
     A file counts as cleaned only once its new content is in place; a symlink is written through
@@ -78,40 +79,23 @@ def process_file(clean: Callable, path: str, write: bool, want_diff: bool = Fals
     outcome.by_category.update(r.category for r in result.removals)
     if want_log:
         outcome.removals = result.removals
-    if want_diff:
-        outcome.diff = unified_diff(text, result.text, path)
+    if diff:  # "plain", or "colour" for a terminal
+        outcome.diff = (colour_diff(text, result.text, path, result.removals) if diff == "colour"
+                        else unified_diff(text, result.text, path))
     return outcome
 
 
-def unified_diff(old: str, new: str, path: str) -> str:
-    """A diff that ``patch`` and ``git apply`` take: lines end at ``\n`` only (as the engine counts
-    them), and a last line without one is marked as diff marks it."""
-    a, b = (path, path) if os.path.isabs(path) else (f"a/{path}", f"b/{path}")
-    out = []
-    for line in difflib.unified_diff(_diff_lines(old), _diff_lines(new), fromfile=a, tofile=b):
-        out.append(line)
-        if not line.endswith("\n"):
-            out.append("\n\\ No newline at end of file\n")
-    return "".join(out)
-
-
-def _diff_lines(text: str) -> list[str]:
-    lines = text.split("\n")
-    last = lines.pop()
-    return [line + "\n" for line in lines] + ([last] if last else [])
-
-
-def run_files(make_clean: Callable[[], Callable], paths: list[str], write: bool, want_diff: bool,
+def run_files(make_clean: Callable[[], Callable], paths: list[str], write: bool, diff: str,
               jobs: int, pool_factory=None, want_log: bool = False) -> Iterator[FileOutcome]:
     """Outcomes in input order; with jobs > 1, files are cleaned in worker processes."""
     if jobs <= 1 or len(paths) < 2:
         clean = make_clean()
         for p in paths:
-            yield process_file(clean, p, write, want_diff, want_log)
+            yield process_file(clean, p, write, diff, want_log)
         return
     pool = pool_factory(min(jobs, len(paths)))
     try:
-        yield from pool.imap(_FileTask(write, want_diff, want_log), paths, chunksize=4)
+        yield from pool.imap(_FileTask(write, diff, want_log), paths, chunksize=4)
     finally:
         pool.terminate()
 
@@ -119,18 +103,20 @@ def run_files(make_clean: Callable[[], Callable], paths: list[str], write: bool,
 class _FileTask:
     """Picklable: runs in a worker that holds its own compiled Cleaner (see parallel.worker_clean)."""
 
-    def __init__(self, write: bool, want_diff: bool, want_log: bool):
-        self.write, self.want_diff, self.want_log = write, want_diff, want_log
+    def __init__(self, write: bool, diff: str, want_log: bool):
+        self.write, self.diff, self.want_log = write, diff, want_log
 
     def __call__(self, path: str) -> FileOutcome:
         from .parallel import worker_clean
 
-        return process_file(worker_clean(), path, self.write, self.want_diff, self.want_log)
+        return process_file(worker_clean(), path, self.write, self.diff, self.want_log)
 
 
 def describe(outcome: FileOutcome, verb: str) -> Optional[str]:
     """`would clean a.txt (captions 2, navigation 1)` - pre-commit-hooks style, one line a file."""
-    if not outcome.changed:
-        return None
-    counts = ", ".join(f"{k} {v}" for k, v in sorted(outcome.by_category.items()))
-    return f"{verb} {outcome.path} ({counts})"
+    return describe_change(verb, outcome.path, outcome.by_category) if outcome.changed else None
+
+
+def describe_change(verb: str, name: str, by_category: Counter) -> str:
+    counts = ", ".join(f"{k} {v}" for k, v in sorted(by_category.items()))
+    return f"{verb} {name} ({counts})"

@@ -10,16 +10,15 @@ and passed through unchanged; the run goes on.
 from __future__ import annotations
 
 import contextlib
-import gzip
 import json
 import os
 import shutil
-import zlib
 from dataclasses import dataclass, field
 from typing import BinaryIO, Callable, Iterator, Optional
 
 import orjson
 
+from .formats import compressed_writer, compression, open_in, read_lines
 from .model import CleanerError
 from .rawjson import replace_value, set_member
 from .report import RunStats
@@ -34,6 +33,7 @@ class Options:
     id_field: str = "id"
     version: dict = field(default_factory=dict)  # {"cleaner": ..., "rules": ...}
     want_log: bool = False
+    log_text: bool = True  # False: spans and rule ids only, without the removed text
 
 
 @dataclass
@@ -47,42 +47,26 @@ class ChunkResult:
     errors: list = field(default_factory=list)  # (line number within the chunk, message)
 
 
-def is_jsonl(path: str) -> bool:
-    return path.endswith((".jsonl", ".jsonl.gz", ".ndjson", ".ndjson.gz"))
-
-
-def open_in(path: str) -> BinaryIO:
-    try:
-        return gzip.open(path, "rb") if path.endswith(".gz") else open(path, "rb")
-    except OSError as e:
-        raise CleanerError(f"{path}: cannot read: {e.strerror}") from None
-
-
-def gzip_writer(raw: BinaryIO) -> gzip.GzipFile:
-    """Gzip onto an open file; no file name or time in the header, so equal runs give equal bytes."""
-    return gzip.GzipFile(filename="", mode="wb", compresslevel=6, fileobj=raw, mtime=0)
-
-
-def read_lines(stream: BinaryIO, name: str) -> Iterator[bytes]:
-    """The lines of an input; a damaged gzip file is a one-line error, not a traceback."""
-    try:
-        yield from stream
-    except EOFError:
-        raise CleanerError(f"{name}: truncated gzip file (it ends before its end marker)") from None
-    except (gzip.BadGzipFile, zlib.error) as e:
-        raise CleanerError(f"{name}: not a valid gzip file ({e})") from None
-    except OSError as e:
-        raise CleanerError(f"{name}: cannot read: {e.strerror or e}") from None
-
-
 # --- one record ----------------------------------------------------------------------------
 
-def metadata_log(version: dict, removals) -> dict:
+def metadata_log(version: dict, removals, with_text: bool = True) -> dict:
     """The removal log as it goes under a record's ``metadata.cleaner`` (JSONL mode, datatrove step):
-    spans in the original text, with the text removed, so the original can be rebuilt."""
+    spans in the original text, with the text removed, so the original can be rebuilt (without it,
+    ``with_text=False``, the log is smaller and the spans still say what went)."""
     return {**version, "removals": [
-        {"rule": r.rule, "category": r.category, "start": r.start, "end": r.end, "text": r.text,
-         "replacement": r.replacement} for r in removals]}
+        {"rule": r.rule, "category": r.category, "start": r.start, "end": r.end,
+         **({"text": r.text} if with_text else {}), "replacement": r.replacement} for r in removals]}
+
+
+def log_records(doc, removals, with_text: bool = True) -> bytes:
+    """The ``--log`` lines for one document."""
+    out = []
+    for r in removals:
+        entry = {"doc": doc, **r.to_dict()}
+        if not with_text:
+            del entry["text"]
+        out.append(_dumps(entry) + b"\n")
+    return b"".join(out)
 
 
 def version_of(cleaner) -> dict:
@@ -129,30 +113,39 @@ def _lookup(record: dict, dotted: str):
     return holder, keys[-1]
 
 
+class BadRecord(ValueError):
+    """A line that is no record to clean; its message says why, for ``FILE:LINE: message``."""
+
+
+def read_record(line: bytes, opts: Options) -> tuple[dict, str, object]:
+    """(record, its text, its id) for a record line, or BadRecord."""
+    try:
+        record = _loads(line)
+    except (ValueError, UnicodeDecodeError) as e:
+        raise BadRecord(f"not JSON ({str(e).splitlines()[0][:80]})") from None
+    if not isinstance(record, dict):
+        raise BadRecord("not a JSON object")
+    holder, key = _lookup(record, opts.text_field)
+    if holder is None or key not in holder:
+        raise BadRecord(f"no field {opts.text_field!r}")
+    text = holder[key]
+    if not isinstance(text, str):
+        raise BadRecord(f"field {opts.text_field!r} is {type(text).__name__}, not a string")
+    bad = _lone_surrogate(text)
+    if bad is not None:
+        raise BadRecord(f"field {opts.text_field!r} holds a lone surrogate (\\u{ord(text[bad]):04x}) at character {bad}")
+    id_holder, id_key = _lookup(record, opts.id_field)
+    return record, text, id_holder.get(id_key) if id_holder is not None else None
+
+
 def clean_line(clean: Callable, line: bytes, opts: Options, stats: RunStats) -> tuple[bytes, bytes, Optional[str]]:
     """(output line, log lines, error) for one input line. On error the line passes through."""
     if not line.strip():
         return line, b"", None
     try:
-        record = _loads(line)
-    except (ValueError, UnicodeDecodeError) as e:
-        return line, b"", f"not JSON ({str(e).splitlines()[0][:80]})"
-    if not isinstance(record, dict):
-        return line, b"", "not a JSON object"
-    holder, key = _lookup(record, opts.text_field)
-    if holder is None or key not in holder:
-        return line, b"", f"no field {opts.text_field!r}"
-    text = holder[key]
-    if not isinstance(text, str):
-        return line, b"", f"field {opts.text_field!r} is {type(text).__name__}, not a string"
-    bad = _lone_surrogate(text)
-    if bad is not None:
-        return line, b"", f"field {opts.text_field!r} holds a lone surrogate (\\u{ord(text[bad]):04x}) at character {bad}"
-    id_holder, id_key = _lookup(record, opts.id_field)
-    doc = id_holder.get(id_key) if id_holder is not None else None
-    try:
+        record, text, doc = read_record(line, opts)
         result = clean(text)
-    except CleanerError as e:
+    except (BadRecord, CleanerError) as e:
         return line, b"", str(e)
     stats.add_document(str(doc), text, result)
     if not result.removals:
@@ -160,11 +153,26 @@ def clean_line(clean: Callable, line: bytes, opts: Options, stats: RunStats) -> 
     if not isinstance(record.get("metadata", {}), dict):
         return line, b"", "field 'metadata' is not an object; cannot add the removal log"
     new = replace_value(line, opts.text_field.split("."), orjson.dumps(result.text))
-    new = set_member(new, ["metadata", "cleaner"], _dumps(metadata_log(opts.version, result.removals)))
-    log = b""
-    if opts.want_log:
-        log = b"".join(_dumps({"doc": doc, **r.to_dict()}) + b"\n" for r in result.removals)
-    return new, log, None
+    log = metadata_log(opts.version, result.removals, opts.log_text)
+    new = set_member(new, ["metadata", "cleaner"], _dumps(log))
+    return new, log_records(doc, result.removals, opts.log_text) if opts.want_log else b"", None
+
+
+def changed_records(clean: Callable, lines, name: str, opts: Options, stats: RunStats) -> Iterator[tuple]:
+    """(line number, id, text, result) of each record that cleaning changes, for ``check`` and
+    ``--diff``; bad records are counted in ``stats`` as ``FILE:LINE: what``."""
+    for n, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            _, text, doc = read_record(line, opts)
+            result = clean(text)
+        except (BadRecord, CleanerError) as e:
+            stats.add_error(f"{name}:{n}: {e}")
+            continue
+        stats.add_document(str(doc), text, result)
+        if result.removals:
+            yield n, doc, text, result
 
 
 def clean_lines(clean: Callable, lines, opts: Options, out: Optional[BinaryIO] = None,
@@ -234,13 +242,13 @@ class ShardTask:
     end: int
     part: str  # where the worker writes its cleaned lines
     log_part: Optional[str]
-    gzip_part: bool
+    compress: str  # "", ".gz" or ".zst"
     opts: Options
 
     def __call__(self) -> ChunkResult:
         from .parallel import tick, worker_clean
 
-        with open(self.part, "wb") as raw, (gzip_writer(raw) if self.gzip_part else contextlib.nullcontext(raw)) as out:
+        with open(self.part, "wb") as raw, compressed_writer(raw, self.compress) as out:
             with (open(self.log_part, "wb") if self.log_part else contextlib.nullcontext()) as log:
                 return clean_lines(worker_clean(), _read_range(self.path, self.start, self.end), self.opts, out,
                                    log.write if log else None, tick)
@@ -297,12 +305,12 @@ def run_jsonl(cleaner, config: dict, in_path: str, out_path: Optional[str], opts
     stats = RunStats()
     name = "<stdin>" if in_path == "-" else in_path
     to_file = out_path not in (None, "-")
-    gz_out = to_file and out_path.endswith(".gz")
-    sharded = jobs > 1 and in_path != "-" and not in_path.endswith(".gz")
+    packed = compression(out_path) if to_file else ""
+    sharded = jobs > 1 and in_path != "-" and not compression(in_path)
     scratch = temp_dir_near(out_path if to_file else None) if sharded else contextlib.nullcontext()
     with _input(in_path, stdin) as stream, _output(out_path, stdout) as raw, scratch as tmp:
-        # Shards write gzip members of their own; concatenated, they are one valid gzip file.
-        with (gzip_writer(raw) if gz_out and not sharded else contextlib.nullcontext(raw)) as out:
+        # Shards compress their own parts (gzip members, zstd frames); concatenated, one valid file.
+        with compressed_writer(raw, "" if sharded else packed) as out:
             if jobs <= 1:
                 res = clean_lines(cleaner.clean, read_lines(stream, name), opts, out, log_write, progress.add)
                 _collect(stats, res, name, 0)
@@ -311,7 +319,7 @@ def run_jsonl(cleaner, config: dict, in_path: str, out_path: Optional[str], opts
                 pool = parallel.make_pool(jobs, cleaner, config, counter)
                 try:
                     if sharded:
-                        _run_shards(pool, counter, in_path, out, tmp, opts, jobs, log_write, progress, stats, gz=gz_out)
+                        _run_shards(pool, counter, in_path, out, tmp, opts, jobs, log_write, progress, stats, packed)
                     else:
                         first = 0
                         for res in parallel.ordered_map(pool, run_batch, batches(read_lines(stream, name), opts), 3 * jobs):
@@ -329,10 +337,10 @@ def run_jsonl(cleaner, config: dict, in_path: str, out_path: Optional[str], opts
     return stats
 
 
-def _run_shards(pool, counter, in_path, out, tmp, opts, jobs, log_write, progress, stats, gz: bool) -> None:
+def _run_shards(pool, counter, in_path, out, tmp, opts, jobs, log_write, progress, stats, packed: str) -> None:
     bounds = shard_bounds(in_path, 2 * jobs)
     tasks = [ShardTask(in_path, a, b, os.path.join(tmp, f"part-{k:05d}"),
-                       os.path.join(tmp, f"log-{k:05d}") if log_write else None, gz, opts)
+                       os.path.join(tmp, f"log-{k:05d}") if log_write else None, packed, opts)
              for k, (a, b) in enumerate(bounds)]
     pending = pool.map_async(run_shard, tasks)
     while not pending.ready():

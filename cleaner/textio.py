@@ -178,8 +178,8 @@ def write_atomic(path: str, text: str) -> None:
 
 
 def temp_dir_near(path: Optional[str]) -> tempfile.TemporaryDirectory:
-    """Scratch space beside the output (same file system, so the final rename is atomic)."""
-    folder = os.path.dirname(os.path.realpath(path)) if path else None
+    """Scratch space beside the output, on its disk (a device's scratch goes to the system's)."""
+    folder = os.path.dirname(os.path.realpath(path)) if path and not _special(path) else None
     if folder:
         sweep_leftovers(folder)
     try:

@@ -14,9 +14,9 @@ def read(path: Path) -> str:
     return path.read_bytes().decode("utf-8")
 
 
-def run_cli(*args, input: bytes | None = None, cwd=None, timeout=60, **kw) -> subprocess.CompletedProcess:
+def run_cli(*args, input: bytes | None = None, cwd=None, timeout=60, env_extra=None, **kw) -> subprocess.CompletedProcess:
     """The real command line, in a child process: exit codes, stdout and stderr as a user sees them."""
-    env = {**os.environ, "PYTHONIOENCODING": "utf-8"}
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8", **(env_extra or {})}
     return subprocess.run(
         [sys.executable, "-m", "cleaner", *map(str, args)],
         input=input if input is not None else b"",

@@ -203,9 +203,11 @@ def test_cleaner_is_safe_to_share_across_threads():
         assert list(pool.map(c.clean, texts)) == expected
 
 
-def test_clean_refuses_bytes():
-    with pytest.raises(CleanerError, match="takes str, not bytes"):
+def test_clean_refuses_bytes_with_a_type_error():
+    with pytest.raises(TypeError, match="takes str, not bytes; decode it first"):
         clean(b"text")
+    with pytest.raises(TypeError, match="takes str, not NoneType"):
+        clean(None)
 
 
 def test_huge_line_is_handled():

@@ -44,7 +44,7 @@ def wheel(tmp_path_factory):
     out = tmp_path_factory.mktemp("dist")
     subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", out, ROOT],
                    check=True, capture_output=True, timeout=300)
-    (whl,) = out.glob("cleaner-*.whl")
+    (whl,) = out.glob("article_cleaner-*.whl")
     return whl
 
 
