@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Iterable, Optional, Sequence, Union
 
@@ -56,6 +57,16 @@ def pack_order(pack) -> tuple:
     return (0, int(m.group(1))) if m else (1, 0)
 
 
+@dataclass(frozen=True)
+class CleanerConfig:
+    """What a Cleaner is built from: enough to build an equal one elsewhere (a worker process)."""
+
+    rules: Optional[tuple[str, ...]] = None
+    extra: tuple[str, ...] = ()
+    disable: tuple[str, ...] = ()
+    timeout: float = 2.0
+
+
 class Cleaner:
     """Rules loaded and compiled once, then ``clean(text)`` as often as needed.
 
@@ -78,8 +89,14 @@ class Cleaner:
         timeout: float = 2.0,
         check: bool = True,
     ):
+        self.config = CleanerConfig(None if rules is None else tuple(str(p) for p in rules),
+                                    tuple(str(p) for p in extra), tuple(disable), timeout)
         self.rules: Sequence[Rule] = tuple(load_rules(rules, extra, disable, check=check))
         self._engine = Engine(self.rules, timeout=timeout)
+
+    @classmethod
+    def from_config(cls, config: CleanerConfig, check: bool = True) -> "Cleaner":
+        return cls(config.rules, config.extra, config.disable, config.timeout, check=check)
 
     @property
     def fingerprint(self) -> str:

@@ -28,7 +28,8 @@ from .diffview import colour_diff, unified_diff
 from .display import print_eval, print_problems, print_rules, print_summary
 from .examples import check_examples
 from .formats import compression, is_jsonl, open_in, read_lines, refuse_parquet
-from .jsonl import Options, changed_records, log_records, run_jsonl, version_of
+from .jsonl import Options, changed_records, run_jsonl, version_of
+from .logsink import LogSink
 from .model import CleanerError
 from .report import Progress, RunStats
 from .rules import pack_files
@@ -178,35 +179,6 @@ def _guarded(fn):
     return wrapper
 
 
-class _LogSink:
-    """The JSONL removal log: a file (whole or not at all), stderr (``-``), or nowhere."""
-
-    def __init__(self, target: Optional[str], with_text: bool = True):
-        self.path = target if target and target != "-" else None
-        self.with_text = with_text
-        self.wanted = bool(target)
-        self._file = None
-        self._stack = contextlib.ExitStack()
-
-    def __enter__(self) -> "_LogSink":
-        if self.path:
-            self._file = self._stack.enter_context(atomic_output(self.path))
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._stack.__exit__(*exc)
-
-    def write(self, doc: str, removals) -> None:
-        if self.wanted:
-            self.write_bytes(log_records(doc, removals, self.with_text))
-
-    def write_bytes(self, data: bytes) -> None:
-        if self._file is not None:
-            self._file.write(data)
-        elif self.wanted:
-            sys.stderr.write(data.decode("utf-8"))
-
-
 def _inputs(paths: List[str]):
     """(name, text) for each operand; ``-`` is stdin."""
     for p in paths:
@@ -225,17 +197,11 @@ class _Run:
     """What every part of one command's run needs to know (black's Mode): built once, passed down."""
 
     cleaner: Cleaner
-    config: dict  # what worker processes rebuild the cleaner from
     jobs: int
     opts: Options  # JSONL fields and log shape
     quiet: bool = False
     verbose: bool = False
     diff: str = ""  # "", "plain" (for patch) or "colour" (for people)
-
-    def pool_factory(self):
-        from .parallel import make_pool
-
-        return lambda jobs: make_pool(jobs, self.cleaner, self.config)
 
     def report(self, stats: RunStats, summary: bool = True) -> None:
         print_problems(stats)
@@ -245,13 +211,11 @@ class _Run:
 
 def _run(rules, only_rules, disable, timeout, jobs, quiet=False, verbose=False, diff=False, color=None,
          text_field="text", id_field="id", log_text=True) -> _Run:
-    config = dict(rules=[str(p) for p in only_rules] or None, extra=[str(p) for p in rules],
-                  disable=list(disable), timeout=timeout)
-    cleaner = Cleaner(**config)
+    cleaner = Cleaner([str(p) for p in only_rules] or None, [str(p) for p in rules], disable, timeout)
     if color is None:
         color = sys.stdout is not None and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
     opts = Options(text_field=text_field, id_field=id_field, version=version_of(cleaner), log_text=log_text)
-    return _Run(cleaner, config, jobs or os.cpu_count() or 1, opts, quiet, verbose,
+    return _Run(cleaner, jobs or os.cpu_count() or 1, opts, quiet, verbose,
                 ("colour" if color else "plain") if diff else "")
 
 
@@ -310,7 +274,7 @@ def clean(
         code = _show_changes(run, paths, jsonl, glob, "would clean")
         raise typer.Exit(2 if code == 2 else 0)
     # The log is kept when the outputs it describes are: a failed run leaves neither behind.
-    with _LogSink(log, log_text) as sink:
+    with LogSink(log, log_text) as sink:
         if in_place:
             code = _clean_in_place(run, paths, glob, sink, fail_on_change)
         elif jsonl:
@@ -345,8 +309,7 @@ def _clean_in_place(run: _Run, paths, glob, sink, fail_on_change) -> int:
         check_targets(files, {"--log": sink.path})
 
     stats, changed, progress = RunStats(), 0, Progress(total_bytes=sum(os.path.getsize(f) for f in files))
-    for outcome in run_files(lambda: run.cleaner.clean, files, True, "", run.jobs, run.pool_factory(),
-                             want_log=sink.wanted):
+    for outcome in run_files(run.cleaner, files, True, "", run.jobs, want_log=sink.wanted):
         stats.merge(outcome.stats)
         progress.update(stats.documents, stats.bytes_in)
         line = describe(outcome, "cleaned")
@@ -369,7 +332,7 @@ def _clean_jsonl(run: _Run, paths, output, sink) -> int:
     (path,) = paths
     log_write = sink.write_bytes if sink.wanted else None
     size = os.path.getsize(path) if path != "-" and not compression(path) else None
-    stats = run_jsonl(run.cleaner, run.config, path, output, run.opts, run.jobs, log_write,
+    stats = run_jsonl(run.cleaner, path, output, run.opts, run.jobs, log_write,
                       Progress(total_bytes=size), getattr(sys.stdin, "buffer", None),
                       getattr(sys.stdout, "buffer", None))
     run.report(stats)
@@ -405,7 +368,7 @@ def _show_changes(run: _Run, paths, jsonl: bool, glob: str, verb: str) -> int:
                 if run.diff:
                     say(_diff(run, text, result, name))
         files = find_files([p for p in paths if p != "-"], glob)
-        for outcome in run_files(lambda: run.cleaner.clean, files, False, run.diff, run.jobs, run.pool_factory()):
+        for outcome in run_files(run.cleaner, files, False, run.diff, run.jobs):
             stats.merge(outcome.stats)
             line = describe(outcome, verb)
             if line:
@@ -485,14 +448,6 @@ def rules_test(
         raise typer.Exit(1)
 
 
-def _evaluate(record):
-    """One record's report, in a worker holding its compiled Cleaner (see parallel.worker_clean)."""
-    from .evaluate import evaluate_doc
-    from .parallel import worker_clean
-
-    return evaluate_doc(record, worker_clean())
-
-
 @app.command("eval", cls=_Command)
 @_guarded
 def eval_(
@@ -507,29 +462,17 @@ def eval_(
 ):
     """Measure the rules on annotated documents: line recall and precision, body retention, token F1,
     and each rule's removals and false positives."""
-    from .evaluate import evaluate_doc, read_records, summarise
+    from .evaluate import evaluate_all, read_records, summarise
 
     records = read_records(str(data))
     run = _run(rules, only_rules, disable, regex_timeout, jobs)  # the rules validated once, before any worker
-    cleaner, jobs = run.cleaner, run.jobs
-    progress = sys.stderr.isatty() and not as_json
+    progress = Progress(enabled=None if not as_json else False, total_bytes=sum(len(r["noisy"]) for r in records))
     reports = []
-    if jobs == 1 or len(records) < 2 * jobs:
-        it = (evaluate_doc(r, cleaner.clean) for r in records)
-        pool = None
-    else:
-        pool = run.pool_factory()(jobs)
-        it = pool.imap(_evaluate, records, chunksize=4)
-    try:
-        for n, rep in enumerate(it, 1):
-            reports.append(rep)
-            if progress:
-                sys.stderr.write(f"\r{n}/{len(records)} documents")
-    finally:
-        if pool is not None:
-            pool.terminate()
-        if progress:
-            sys.stderr.write("\n")
+    for report in evaluate_all(records, run.cleaner, run.jobs):
+        reports.append(report)
+        progress.add(1, len(records[len(reports) - 1]["noisy"]))
+    progress.done()
+    cleaner = run.cleaner
     summary = summarise(reports, cleaner.rules, worst=worst)
     if as_json:
         typer.echo(json.dumps(summary, ensure_ascii=False, indent=1))

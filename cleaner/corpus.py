@@ -85,31 +85,22 @@ def process_file(clean: Callable, path: str, write: bool, diff: str = "", want_l
     return outcome
 
 
-def run_files(make_clean: Callable[[], Callable], paths: list[str], write: bool, diff: str,
-              jobs: int, pool_factory=None, want_log: bool = False) -> Iterator[FileOutcome]:
+def run_files(cleaner, paths: list[str], write: bool, diff: str, jobs: int,
+              want_log: bool = False) -> Iterator[FileOutcome]:
     """Outcomes in input order; with jobs > 1, files are cleaned in worker processes."""
-    if jobs <= 1 or len(paths) < 2:
-        clean = make_clean()
-        for p in paths:
-            yield process_file(clean, p, write, diff, want_log)
-        return
-    pool = pool_factory(min(jobs, len(paths)))
-    try:
-        yield from pool.imap(_FileTask(write, diff, want_log), paths, chunksize=4)
-    finally:
-        pool.terminate()
+    from .parallel import map_in_order
+
+    return map_in_order(_FileTask(write, diff, want_log), paths, cleaner, min(jobs, len(paths)))
 
 
 class _FileTask:
-    """Picklable: runs in a worker that holds its own compiled Cleaner (see parallel.worker_clean)."""
+    """Picklable: runs in this process or in a worker holding its own compiled Cleaner."""
 
     def __init__(self, write: bool, diff: str, want_log: bool):
         self.write, self.diff, self.want_log = write, diff, want_log
 
-    def __call__(self, path: str) -> FileOutcome:
-        from .parallel import worker_clean
-
-        return process_file(worker_clean(), path, self.write, self.diff, self.want_log)
+    def __call__(self, path: str, clean: Callable) -> FileOutcome:
+        return process_file(clean, path, self.write, self.diff, self.want_log)
 
 
 def describe(outcome: FileOutcome, verb: str) -> Optional[str]:

@@ -12,7 +12,7 @@ import json
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Iterable, Optional
+from typing import Iterable, Iterator, Optional
 
 import regex
 
@@ -84,6 +84,13 @@ def removed_lines(text: str, removals) -> dict[int, str]:
         if k < len(spans) and spans[k][0] <= start and spans[k][1] >= end:
             out[i] = spans[k][2]
     return out
+
+
+def evaluate_all(records: list, cleaner, jobs: int = 1) -> Iterator[DocReport]:
+    """Each record's report, in order; in ``jobs`` worker processes when there is enough to share."""
+    from .parallel import map_in_order
+
+    return map_in_order(evaluate_doc, records, cleaner, jobs if len(records) >= 2 * jobs else 1)
 
 
 def evaluate_doc(record: dict, clean) -> DocReport:

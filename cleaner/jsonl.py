@@ -20,6 +20,7 @@ import orjson
 
 from .formats import compressed_writer, compression, open_in, read_lines
 from .model import CleanerError
+from .parallel import map_in_order, new_counter, tick
 from .rawjson import replace_value, set_member
 from .report import RunStats
 from .textio import atomic_output, temp_dir_near
@@ -245,17 +246,15 @@ class ShardTask:
     compress: str  # "", ".gz" or ".zst"
     opts: Options
 
-    def __call__(self) -> ChunkResult:
-        from .parallel import tick, worker_clean
-
+    def __call__(self, clean: Callable) -> ChunkResult:
         with open(self.part, "wb") as raw, compressed_writer(raw, self.compress) as out:
             with (open(self.log_part, "wb") if self.log_part else contextlib.nullcontext()) as log:
-                return clean_lines(worker_clean(), _read_range(self.path, self.start, self.end), self.opts, out,
+                return clean_lines(clean, _read_range(self.path, self.start, self.end), self.opts, out,
                                    log.write if log else None, tick)
 
 
-def run_shard(task: ShardTask) -> ChunkResult:
-    return task()
+def run_shard(task: ShardTask, clean: Callable) -> ChunkResult:
+    return task(clean)
 
 
 @dataclass
@@ -263,14 +262,12 @@ class BatchTask:
     lines: list
     opts: Options
 
-    def __call__(self) -> ChunkResult:
-        from .parallel import tick, worker_clean
-
-        return clean_lines(worker_clean(), self.lines, self.opts, tick=tick)
+    def __call__(self, clean: Callable) -> ChunkResult:
+        return clean_lines(clean, self.lines, self.opts, tick=tick)
 
 
-def run_batch(task: BatchTask) -> ChunkResult:
-    return task()
+def run_batch(task: BatchTask, clean: Callable) -> ChunkResult:
+    return task(clean)
 
 
 def batches(stream: BinaryIO, opts: Options) -> Iterator[BatchTask]:
@@ -294,13 +291,11 @@ def concatenate(parts: list[str], out: BinaryIO) -> None:
 
 # --- a whole run ---------------------------------------------------------------------------
 
-def run_jsonl(cleaner, config: dict, in_path: str, out_path: Optional[str], opts: Options, jobs: int,
+def run_jsonl(cleaner, in_path: str, out_path: Optional[str], opts: Options, jobs: int,
               log_write: Optional[Callable[[bytes], None]], progress, stdin: Optional[BinaryIO],
               stdout: Optional[BinaryIO]) -> RunStats:
     """Clean one JSONL corpus into ``out_path`` (None or "-": stdout). A file output appears whole
     or not at all (see ``textio.atomic_output``); a damaged input leaves it as it was."""
-    from . import parallel
-
     opts.want_log = log_write is not None
     stats = RunStats()
     name = "<stdin>" if in_path == "-" else in_path
@@ -314,40 +309,34 @@ def run_jsonl(cleaner, config: dict, in_path: str, out_path: Optional[str], opts
             if jobs <= 1:
                 res = clean_lines(cleaner.clean, read_lines(stream, name), opts, out, log_write, progress.add)
                 _collect(stats, res, name, 0)
+            elif sharded:
+                _run_shards(cleaner, in_path, out, tmp, opts, jobs, log_write, progress, stats, packed)
             else:
-                counter = parallel.new_counter()
-                pool = parallel.make_pool(jobs, cleaner, config, counter)
-                try:
-                    if sharded:
-                        _run_shards(pool, counter, in_path, out, tmp, opts, jobs, log_write, progress, stats, packed)
-                    else:
-                        first = 0
-                        for res in parallel.ordered_map(pool, run_batch, batches(read_lines(stream, name), opts), 3 * jobs):
-                            out.write(res.data)
-                            if log_write and res.log:
-                                log_write(res.log)
-                            _collect(stats, res, name, first)
-                            first += res.lines
-                            progress.update(stats.documents, stats.bytes_in)
-                finally:
-                    pool.terminate()
+                first = 0
+                for res in map_in_order(run_batch, batches(read_lines(stream, name), opts), cleaner, jobs, 3 * jobs):
+                    out.write(res.data)
+                    if log_write and res.log:
+                        log_write(res.log)
+                    _collect(stats, res, name, first)
+                    first += res.lines
+                    progress.update(stats.documents, stats.bytes_in)
         raw.flush()
         progress.update(stats.documents, stats.bytes_in, force=True)
         progress.done()
     return stats
 
 
-def _run_shards(pool, counter, in_path, out, tmp, opts, jobs, log_write, progress, stats, packed: str) -> None:
+def _run_shards(cleaner, in_path, out, tmp, opts, jobs, log_write, progress, stats, packed: str) -> None:
+    """Each worker cleans a byte range of the file into a part file of its own; the parts are then
+    joined in order."""
     bounds = shard_bounds(in_path, 2 * jobs)
     tasks = [ShardTask(in_path, a, b, os.path.join(tmp, f"part-{k:05d}"),
                        os.path.join(tmp, f"log-{k:05d}") if log_write else None, packed, opts)
              for k, (a, b) in enumerate(bounds)]
-    pending = pool.map_async(run_shard, tasks)
-    while not pending.ready():
-        pending.wait(0.2)
-        progress.update(counter[0], counter[1])
+    counter = new_counter()
     first = 0
-    for task, res in zip(tasks, pending.get()):
+    for res in map_in_order(run_shard, tasks, cleaner, jobs, len(tasks), counter,
+                            waiting=lambda: progress.update(counter[0], counter[1])):
         _collect(stats, res, in_path, first)
         first += res.lines
     concatenate([t.part for t in tasks], out)

@@ -20,7 +20,7 @@ try:
     from datatrove.pipeline.base import PipelineStep
 except ImportError as e:  # pragma: no cover - exercised in a test that hides datatrove
     raise ImportError(
-        "cleaner.integrations.datatrove needs datatrove: pip install 'cleaner[datatrove]'"
+        "cleaner.integrations.datatrove needs datatrove: pip install 'article-cleaner[datatrove]'"
     ) from e
 
 from ..api import Cleaner
@@ -28,6 +28,16 @@ from ..jsonl import metadata_log, version_of
 
 
 class CleanerStep(PipelineStep):
+    """A datatrove step that cleans each document's text and keeps the log of what went.
+
+    Documents in, documents out, in order: ``doc.text`` becomes the clean text and
+    ``doc.metadata["cleaner"]`` holds the removals (rule, category, start/end in the original text,
+    the removed text unless ``log_text=False``, replacement), as the CLI's JSONL mode writes them.
+    A document with nothing to remove passes through untouched. Counters in ``stats.json``:
+    ``total``, ``changed``, ``unchanged``, ``removals``, ``rule/<id>``, ``category/<name>``,
+    ``dropped_empty``.
+    """
+
     name = "🧹 cleaner"
     type = "✂️ - FORMAT"
 
@@ -38,14 +48,17 @@ class CleanerStep(PipelineStep):
         disable: Iterable[str] = (),
         timeout: float = 2.0,
         drop_empty: bool = False,
+        log_text: bool = True,
     ):
         """``rules``: packs replacing the defaults (the CLI's --only-rules); ``extra``: packs added
-        after them (--rules); ``disable``: rule ids or categories; ``drop_empty``: leave out documents
-        with no text left."""
+        to them (--rules); ``disable``: rule ids or categories; ``timeout``: seconds one pattern may
+        run on one line; ``drop_empty``: leave out documents with no text left; ``log_text``: keep
+        the removed text in the log (False: spans and rule ids only, --no-log-text)."""
         super().__init__()
         self.config = dict(rules=list(rules) if rules is not None else None, extra=list(extra),
                            disable=list(disable), timeout=timeout)
         self.drop_empty = drop_empty
+        self.log_text = log_text
         Cleaner(**self.config)  # validate here, in the driver, before any worker starts
         self._cleaner: Optional[Cleaner] = None
 
@@ -69,7 +82,7 @@ class CleanerStep(PipelineStep):
                 result = cleaner.clean(doc.text)
             if result.removals:
                 doc.text = result.text
-                doc.metadata["cleaner"] = metadata_log(version, result.removals)
+                doc.metadata["cleaner"] = metadata_log(version, result.removals, self.log_text)
                 self.stat_update("changed")
                 self.stat_update("removals", value=len(result.removals))
                 for r in result.removals:
