@@ -44,7 +44,7 @@ def load_rules(
         problems = check_examples(out)
         if problems:
             raise CleanerError(problems[0] if len(problems) == 1
-                               else f"{len(problems)} rule examples fail:\n" + "\n".join(problems))
+                               else f"{len(problems)} rule examples fail:\n" + "\n".join(problems), problems)
     return out
 
 

@@ -165,7 +165,7 @@ def _guarded(fn):
         try:
             return fn(*args, **kwargs)
         except CleanerError as e:
-            _fail(str(e))
+            _fail("\n".join(e.problems))  # one line a problem, without the library's count
         except BrokenPipeError:
             # The reader went away (`cleaner clean big | head`): nothing left to say to anyone.
             _silence_stdout()
@@ -308,18 +308,18 @@ def _clean_in_place(run: _Run, paths, glob, sink, fail_on_change) -> int:
     if sink.path:
         check_targets(files, {"--log": sink.path})
 
-    stats, changed, progress = RunStats(), 0, Progress(total_bytes=sum(os.path.getsize(f) for f in files))
-    for outcome in run_files(run.cleaner, files, True, "", run.jobs, want_log=sink.wanted):
-        stats.merge(outcome.stats)
-        progress.update(stats.documents, stats.bytes_in)
-        line = describe(outcome, "cleaned")
-        if line:
-            changed += 1
-            if not run.quiet:
-                progress.print(line)
-            sink.write(outcome.path, outcome.removals)
-    progress.update(stats.documents, stats.bytes_in, force=True)
-    progress.done()
+    stats, changed = RunStats(), 0
+    with _progress(sink, total_bytes=sum(os.path.getsize(f) for f in files)) as progress:
+        for outcome in run_files(run.cleaner, files, True, "", run.jobs, want_log=sink.wanted):
+            stats.merge(outcome.stats)
+            progress.update(stats.documents, stats.bytes_in)
+            line = describe(outcome, "cleaned")
+            if line:
+                changed += 1
+                if not run.quiet:
+                    progress.print(line)
+                sink.write(outcome.path, outcome.removals)
+        progress.update(stats.documents, stats.bytes_in, force=True)
     run.report(stats)
     if stats.error_count:
         return 2
@@ -332,11 +332,16 @@ def _clean_jsonl(run: _Run, paths, output, sink) -> int:
     (path,) = paths
     log_write = sink.write_bytes if sink.wanted else None
     size = os.path.getsize(path) if path != "-" and not compression(path) else None
-    stats = run_jsonl(run.cleaner, path, output, run.opts, run.jobs, log_write,
-                      Progress(total_bytes=size), getattr(sys.stdin, "buffer", None),
-                      getattr(sys.stdout, "buffer", None))
+    with _progress(sink, total_bytes=size) as progress:
+        stats = run_jsonl(run.cleaner, path, output, run.opts, run.jobs, log_write, progress,
+                          getattr(sys.stdin, "buffer", None), getattr(sys.stdout, "buffer", None))
     run.report(stats)
     return 2 if stats.error_count else 0
+
+
+def _progress(sink: LogSink, **kw) -> Progress:
+    """The progress bar, off when the log goes to stderr (its lines would run through the bar)."""
+    return Progress(enabled=False if sink.wanted and not sink.path else None, **kw)
 
 
 def _show_changes(run: _Run, paths, jsonl: bool, glob: str, verb: str) -> int:
@@ -421,6 +426,7 @@ def rules_list(
     disable: DisableOpt = [],
 ):
     """The rules in the order they apply."""
+    std_stream("stdout", sys.stdout)
     print_rules(load_rules(list(only_rules) or None, list(rules), disable, check=False))
 
 
@@ -431,6 +437,7 @@ def rules_test(
     defaults: Annotated[bool, typer.Option("--with-defaults/--alone", help="Load your packs beside the default packs, as `clean --rules` does (an id clash fails here), or alone, as `--only-rules` does.")] = True,
 ):
     """Run every rule's examples; each failure is reported with its file and line."""
+    std_stream("stdout", sys.stdout)
     if paths:
         loaded = load_rules(None if defaults else list(paths), list(paths) if defaults else (), check=False)
         mine = {str(f) for f in pack_files(paths)}
@@ -464,14 +471,15 @@ def eval_(
     and each rule's removals and false positives."""
     from .evaluate import evaluate_all, read_records, summarise
 
+    std_stream("stdout", sys.stdout)
+
     records = read_records(str(data))
     run = _run(rules, only_rules, disable, regex_timeout, jobs)  # the rules validated once, before any worker
-    progress = Progress(enabled=None if not as_json else False, total_bytes=sum(len(r["noisy"]) for r in records))
     reports = []
-    for report in evaluate_all(records, run.cleaner, run.jobs):
-        reports.append(report)
-        progress.add(1, len(records[len(reports) - 1]["noisy"]))
-    progress.done()
+    with Progress(enabled=False if as_json else None, total_documents=len(records)) as progress:
+        for report in evaluate_all(records, run.cleaner, run.jobs):
+            reports.append(report)
+            progress.update(len(reports), 0)
     cleaner = run.cleaner
     summary = summarise(reports, cleaner.rules, worst=worst)
     if as_json:

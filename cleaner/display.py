@@ -1,13 +1,110 @@
 """What people read on a terminal: the run summary, problems, the rule list and the eval report.
 
 Only the CLI calls this; the library returns data and prints nothing.
+
+Everything goes through ``rich``: on a terminal, tables fit and wrap to its width, with colour
+(``NO_COLOR`` honoured). Anywhere else (a pipe, a file, a test, CI) the output is plain text for
+``grep`` and scripts: no escape codes (even with ``FORCE_COLOR`` set), no box drawing, no trailing
+spaces, lines wrapped at ``$COLUMNS`` or else at 100 columns. Tables have a header row and no
+borders: each row starts at the first column and reads as whitespace-separated fields.
+Problems are never in a table: one line each, ``cleaner: FILE:LINE: what``.
 """
 from __future__ import annotations
 
+import io
+import os
+import sys
+from typing import TYPE_CHECKING, Iterable, Optional
+
 import typer
 
-from .report import RunStats
+from .report import UNUSUAL_LOSS, RunStats
 
+if TYPE_CHECKING:  # rich is imported when something is printed, not with the CLI (it costs ~40 ms)
+    from rich.console import Console, RenderableType
+
+#: Width of plain (not a terminal) output when $COLUMNS does not say.
+PLAIN_WIDTH = 100
+#: Rules shown in the run summary unless ``verbose``.
+TOP_RULES = 10
+#: Documents shown under "lost more than half their text" unless ``verbose``.
+TOP_LOSSES = 10
+
+
+def _isatty(stream) -> bool:
+    try:
+        return bool(stream is not None and stream.isatty())
+    except (ValueError, OSError):  # closed, or not a real stream
+        return False
+
+
+def plain_width() -> int:
+    columns = os.environ.get("COLUMNS", "")
+    return int(columns) if columns.isdigit() and int(columns) >= 20 else PLAIN_WIDTH
+
+
+def make_console(stderr: bool = False, terminal: Optional[bool] = None) -> Console:
+    """A console on stdout or stderr: styled and as wide as the terminal when it is one
+    (``terminal`` decides otherwise), plain and ``plain_width()`` wide when it is not."""
+    if terminal is None:
+        terminal = _isatty(sys.stderr if stderr else sys.stdout)
+    from rich.console import Console
+
+    return Console(
+        stderr=stderr,
+        force_terminal=terminal,
+        force_interactive=terminal,
+        color_system="auto" if terminal else None,
+        width=None if terminal else plain_width(),
+        # What is printed is data (rule descriptions, document ids, article lines): never markup.
+        markup=False, emoji=False, highlight=False,
+    )
+
+
+def _table(*columns: tuple, **kw):
+    """A borderless table: header row, then one row per item, first column flush left."""
+    from rich.table import Table
+
+    table = Table(box=None, pad_edge=False, show_edge=False, header_style="bold", padding=(0, 1), **kw)
+    for header, opts in columns:
+        table.add_column(header, **opts)
+    return table
+
+
+_NUM = {"justify": "right", "no_wrap": True}
+_NAME = {"overflow": "fold"}  # wraps only when the terminal is too narrow for it
+_WRAP = {"overflow": "fold"}  # the long text: it takes the width left and wraps in it
+
+
+def _emit(console: Console, items: Iterable[RenderableType]) -> None:
+    """Print each item; on a plain console, as text with no trailing spaces."""
+    if console.is_terminal:
+        for item in items:
+            console.print(item)
+        return
+    with console.capture() as capture:
+        for item in items:
+            console.print(item)
+    text = "\n".join(line.rstrip() for line in capture.get().splitlines())
+    console.file.write(text + "\n" if text else "")
+    console.file.flush()
+
+
+def _text(text: str, style: str = ""):
+    from rich.text import Text
+
+    return Text(text, style=style)
+
+
+def _heading(text: str):
+    return _text(text, "bold")
+
+
+def _share(part: int, whole: int) -> str:
+    return f"{part / whole:.1%}" if whole else "0.0%"
+
+
+# --- a clean run ------------------------------------------------------------------------------
 
 def print_problems(stats: RunStats) -> None:
     """Each problem as one line on stderr, ``cleaner: FILE:LINE: what``."""
@@ -17,46 +114,126 @@ def print_problems(stats: RunStats) -> None:
         typer.echo(f"cleaner: ... and {stats.error_count - len(stats.errors)} more problems", err=True)
 
 
-def print_summary(stats: RunStats) -> None:
-    typer.echo(stats.summary(), err=True)
+def summary_renderables(stats: RunStats, verbose: bool = False) -> list:
+    """The end-of-run summary: totals, removals per category and per rule, documents that lost
+    more than half their text, problems. Not ``verbose``: the most frequent rules only."""
+    changed = stats.documents - stats.unchanged
+    out: list = [
+        _text(f"documents: {stats.documents}  changed: {changed}  unchanged: {stats.unchanged}"),
+        _text(f"bytes: {stats.bytes_in} in, {stats.bytes_out} out "
+              f"({_share(stats.bytes_in - stats.bytes_out, stats.bytes_in)} removed)"),
+        _text(f"removals: {stats.removals}"),
+    ]
+    total = sum(stats.by_rule.values()) or stats.removals
+    if stats.by_category:
+        cats = _table(("CATEGORY", _NAME), ("REMOVALS", _NUM), ("SHARE", _NUM))
+        for cat, n in sorted(stats.by_category.items(), key=lambda kv: (-kv[1], kv[0])):
+            cats.add_row(cat, str(n), _share(n, total))
+        out += [_text(""), _heading("removals per category:"), cats]
+    if stats.by_rule:
+        ranked = sorted(stats.by_rule.items(), key=lambda kv: (-kv[1], kv[0]))
+        shown = ranked if verbose else ranked[:TOP_RULES]
+        category = stats.rule_category
+        rules = _table(("RULE", _NAME), ("CATEGORY", _NAME), ("REMOVALS", _NUM), ("SHARE", _NUM))
+        for rule, n in shown:
+            rules.add_row(rule, category.get(rule, "?"), str(n), _share(n, total))
+        heading = "removals per rule:" if len(shown) == len(ranked) else \
+            f"removals per rule (the {len(shown)} most frequent of {len(ranked)}):"
+        out += [_text(""), _heading(heading), rules]
+        if len(shown) < len(ranked):
+            rest = sum(n for _, n in ranked[len(shown):])
+            out.append(_text(f"... {len(ranked) - len(shown)} more rules with {rest} removals "
+                             f"({_share(rest, total)}); --verbose lists every rule", style="dim"))
+    if stats.heavy_loss_count:
+        out += [_text(""), _heading(f"documents that lost more than {UNUSUAL_LOSS:.0%} of their text: "
+                                    f"{stats.heavy_loss_count} (worth a look)")]
+        shown_losses = stats.heavy_losses if verbose else stats.heavy_losses[:TOP_LOSSES]
+        losses = _table(("DOCUMENT", _WRAP), ("LOST", _NUM))
+        for doc, share in shown_losses:
+            losses.add_row(str(doc), f"{share:.0%}")
+        out.append(losses)
+        if stats.heavy_loss_count > len(shown_losses):
+            out.append(_text(f"... and {stats.heavy_loss_count - len(shown_losses)} more", style="dim"))
+    if stats.error_count:
+        out += [_text(""), _text(f"problems: {stats.error_count}", style="bold red")]
+    return out
 
 
-def print_rules(rules) -> None:
-    """The rules in the order they apply."""
-    rows = [(str(i), r.id, r.category, r.description) for i, r in enumerate(rules, 1)]
-    widths = [max(len(h), *(len(row[k]) for row in rows)) if rows else len(h)
-              for k, h in enumerate(("ORDER", "ID", "CATEGORY"))]
-    header = ("ORDER", "ID", "CATEGORY", "DESCRIPTION")
-    for row in [header, *rows]:
-        first = "  ".join(cell.ljust(w) for cell, w in zip(row[:3], widths))
-        typer.echo(f"{first}  {row[3]}")
+def print_summary(stats: RunStats, verbose: bool = False, console: Optional[Console] = None) -> None:
+    """The end-of-run summary, on stderr (see ``summary_renderables``)."""
+    _emit(console or make_console(stderr=True), summary_renderables(stats, verbose))
 
+
+def summary_text(stats: RunStats, verbose: bool = False, width: Optional[int] = None) -> str:
+    """The summary as plain text, as it reads when stderr is not a terminal."""
+    from rich.console import Console
+
+    console = Console(width=width or plain_width(), force_terminal=False, color_system=None, markup=False, emoji=False,
+                      highlight=False, file=io.StringIO())
+    _emit(console, summary_renderables(stats, verbose))
+    return console.file.getvalue().rstrip("\n")
+
+
+# --- rules ------------------------------------------------------------------------------------
+
+def print_rules(rules, console: Optional[Console] = None) -> None:
+    """The rules in the order they apply, on stdout; descriptions wrap to the width."""
+    table = _table(("ORDER", _NUM), ("ID", _NAME), ("CATEGORY", _NAME), ("DESCRIPTION", _WRAP))
+    for i, r in enumerate(rules, 1):
+        table.add_row(str(i), r.id, r.category, r.description or "")
+    _emit(console or make_console(), [table])
+
+
+# --- eval -------------------------------------------------------------------------------------
 
 def _fmt(x) -> str:
     return "n/a" if x is None else f"{x:.3f}"
 
 
-def print_eval(s: dict) -> None:
-    echo = typer.echo
-    echo(f"documents: {s['docs']}   residue lines: {s['boilerplate_lines']}   body lines: {s['body_lines']}   "
-         f"removed lines: {s['removed_lines']}")
-    echo(f"residue-line recall      {_fmt(s['boilerplate_line_recall'])}")
-    echo(f"removal precision        {_fmt(s['removal_precision'])}")
-    echo(f"body-token retention     {_fmt(s['body_token_retention'])}")
+def eval_renderables(s: dict) -> list:
+    """The eval report: totals, the headline figures, per category, per rule, rules that never
+    fired, and the documents that lost the most body text with the lines they lost."""
+    out: list = [_text(f"documents: {s['docs']}   residue lines: {s['boilerplate_lines']}   "
+                       f"body lines: {s['body_lines']}   removed lines: {s['removed_lines']}"), _text("")]
+    from rich.table import Table
+
+    figures = Table.grid(padding=(0, 3))
+    figures.add_column(no_wrap=True)
+    figures.add_column(no_wrap=True)
+    figures.add_row("residue-line recall", _fmt(s["boilerplate_line_recall"]))
+    figures.add_row("removal precision", _fmt(s["removal_precision"]))
+    figures.add_row("body-token retention", _fmt(s["body_token_retention"]))
     if "token_f1" in s:
-        echo(f"token P / R / F1 vs gold {_fmt(s['token_precision'])} / {_fmt(s['token_recall'])} / {_fmt(s['token_f1'])}")
-    echo("\nper category:   removed  body  precision")
+        figures.add_row("token P / R / F1 vs gold",
+                        f"{_fmt(s['token_precision'])} / {_fmt(s['token_recall'])} / {_fmt(s['token_f1'])}")
+    out.append(figures)
+
+    cats = _table(("CATEGORY", _NAME), ("REMOVED", _NUM), ("BODY", _NUM), ("PRECISION", _NUM))
     for cat, c in s["categories"].items():
-        echo(f"  {cat:22} {c['removed_lines']:6} {c['body_lines']:5}  {c['precision']:.3f}")
-    echo("\nper rule:                                removed  body  precision")
+        cats.add_row(cat, str(c["removed_lines"]), str(c["body_lines"]), f"{c['precision']:.3f}")
+    out += [_text(""), _heading("per category:"), cats]
+
+    rules = _table(("RULE", _NAME), ("CATEGORY", _NAME), ("REMOVED", _NUM), ("BODY", _NUM), ("PRECISION", _NUM))
     for r in s["rules"]:
-        echo(f"  {r['rule']:38} {r['removed_lines']:6} {r['body_lines']:5}  {r['precision']:.3f}")
+        rules.add_row(r["rule"], r.get("category", "?"), str(r["removed_lines"]), str(r["body_lines"]),
+                      f"{r['precision']:.3f}")
+    out += [_text(""), _heading("per rule:"), rules]
+
     if s["rules_never_fired"]:
-        echo("\nrules that never fired: " + ", ".join(s["rules_never_fired"]))
+        out += [_text(""), _text("rules that never fired: " + ", ".join(s["rules_never_fired"]))]
     if s["most_body_lost"]:
-        echo("\ndocuments that lost the most body text:")
+        lost = _table(("DOCUMENT", _NAME), ("BODY TOKENS LOST", _NUM), ("RULE", _NAME), ("LINE", _WRAP))
         for d in s["most_body_lost"]:
-            echo(f"  {d['id']}: {d['body_tokens_lost']} of {d['body_tokens']} body tokens")
-            for line in d["lines"]:
-                text = line["text"] if len(line["text"]) <= 100 else line["text"][:97] + "..."
-                echo(f"    [{line['rule']}] {text}")
+            first = True
+            for line in d["lines"] or [{"rule": "", "text": ""}]:
+                text = line["text"] if len(line["text"]) <= 200 else line["text"][:197] + "..."
+                lost.add_row(d["id"] if first else "", f"{d['body_tokens_lost']} of {d['body_tokens']}" if first else "",
+                             line["rule"], text)
+                first = False
+        out += [_text(""), _heading("documents that lost the most body text:"), lost]
+    return out
+
+
+def print_eval(s: dict, console: Optional[Console] = None) -> None:
+    """The eval report (``cleaner.evaluate.summarise``'s dict), on stdout."""
+    _emit(console or make_console(), eval_renderables(s))

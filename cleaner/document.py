@@ -2,10 +2,32 @@
 input offsets (so that the log can be an exact patch of the input)."""
 from __future__ import annotations
 
+from array import array
+from bisect import bisect_left
 from itertools import accumulate
 from typing import Optional
 
+import regex
+
 from .model import Rule
+
+# One definition of a line, for the whole tool: a line ends at "\n" ("\r\n" is one ending), as
+# POSIX, diff and JSONL count them. These other characters that str.splitlines() takes for line
+# breaks stay inside a line; a line holding one between two pieces of text is "held": never removed
+# whole, and no edit removes the separator, so text on one side never goes with the other.
+SEPARATORS = "\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"
+_SEPARATOR = regex.compile(f"[{SEPARATORS}]")
+
+
+def _any_separator(text: str) -> bool:
+    """Whether a whole text holds a separator: a few substring tests, 15x faster than a pattern.
+    A "\r" before "\n" is part of a line ending, not a separator."""
+    return any(c in text for c in SEPARATORS[1:]) or text.count("\r") != text.count("\r\n")
+
+
+def holds_separator(line: str) -> bool:
+    """Whether a line holds a line separator with text on both sides (see SEPARATORS)."""
+    return _SEPARATOR.search(line.strip()) is not None
 
 
 class Document:
@@ -13,18 +35,20 @@ class Document:
 
     Removals and edits are rare, so they are kept sparse: ``dropped`` maps a line to the rule that
     removed it, ``pieces`` maps an edited line to its pieces ``[orig_start, orig_end, text, by]``,
-    where ``by`` is None for input text or ``(rule, detail)`` for a change.
+    where ``by`` is None for input text or ``(rule, detail)`` for a change. ``held`` holds the lines
+    that hold a line separator between text (see SEPARATORS), as they are now.
     """
 
     __slots__ = ("text", "timeout", "n", "starts", "orig", "texts", "blank", "has_final_eol", "dropped", "pieces",
-                 "_repeats", "_rank", "_repeated", "_dropped_by", "_past_removed")
+                 "held", "_repeats", "_repeated", "_dropped_by", "_past_removed")
 
     def __init__(self, text: str, timeout: Optional[float] = None):
         parts = text.split("\n")
         self.has_final_eol = parts[-1] == ""
         if self.has_final_eol:
             parts.pop()
-        self.starts = list(accumulate((len(p) + 1 for p in parts), initial=0))  # one past the end too
+        # One past the end too. An array: a list would hold an int object for every line.
+        self.starts = array("q", accumulate((len(p) + 1 for p in parts), initial=0))
         if "\r" in text:  # "\r\n" endings: the "\r" belongs to the ending, not to the content
             last = len(parts) - 1
             parts = [p[:-1] if p.endswith("\r") and (i < last or self.has_final_eol) else p
@@ -37,8 +61,10 @@ class Document:
         self.blank = [not t or t.isspace() for t in parts]
         self.dropped: dict[int, Rule] = {}
         self.pieces: dict[int, list] = {}
-        self._repeats: Optional[dict[str, list[int]]] = None
-        self._rank: list[int] = []
+        self.held: set[int] = set()
+        if _any_separator(text):  # most texts hold none
+            self.held = {i for i, p in enumerate(parts) if holds_separator(p)}
+        self._repeats: dict[str, list[tuple[int, int]]] = {}
         self._repeated: Optional[set[int]] = None
         self._dropped_by: dict[str, list[int]] = {}  # rule id or category -> the lines it removed
         self._past_removed: dict[tuple, tuple[int, set[int]]] = {}
@@ -56,25 +82,33 @@ class Document:
         input lines above it."""
         if i not in self.repeated_lines():
             return False
-        repeats, rank = self._repeats, self._rank
-        mine = rank[i]
-        return any(k < i and mine - rank[k] <= within for k in repeats[self.orig[i].strip()])
+        places = self._repeats[self.orig[i].strip()]
+        at = bisect_left(places, (i,))  # ranks grow with lines: the nearest place above is enough
+        return places[at][1] - places[at - 1][1] <= within
 
     def repeated_lines(self) -> set[int]:
         """Lines whose input text (ends stripped) also stands on some earlier line; the index of
-        repeats is built once per document, on first use, and only if there are any."""
+        repeats is built once per document, on first use, and holds only the texts that repeat
+        (line, rank: how many non-blank lines come before it), so that a long text of distinct
+        lines costs one set of its lines, for a moment."""
         if self._repeated is None:
-            stripped = [t.strip() for t in self.orig]
-            texts = [t for t in stripped if t]
-            self._repeated = set()
-            if len(set(texts)) < len(texts):  # most texts repeat no line: one set, no loop
-                self._repeats, rank = {}, 0
-                for k, t in enumerate(stripped):
-                    self._rank.append(rank)  # how many non-blank lines come before line k
-                    if t:
-                        self._repeats.setdefault(t, []).append(k)
-                        rank += 1
-                self._repeated = {k for ks in self._repeats.values() if len(ks) > 1 for k in ks[1:]}
+            seen: set[str] = set()
+            again: set[str] = set()
+            for line in self.orig:
+                t = line.strip()
+                if t in seen:
+                    again.add(t)
+                elif t:
+                    seen.add(t)
+            del seen
+            self._repeated, rank = set(), 0
+            if again:
+                for k, line in enumerate(self.orig):
+                    t = line.strip()
+                    if t in again:
+                        self._repeats.setdefault(t, []).append((k, rank))
+                    rank += bool(t)
+                self._repeated = {k for places in self._repeats.values() for k, _ in places[1:]}
         return self._repeated
 
     def drop(self, i: int, rule: Rule) -> None:
@@ -130,18 +164,29 @@ class Document:
         return i not in self.dropped and not self.blank[i]
 
 
-def edit_line(doc: Document, li: int, edits: list[tuple[int, int, str]], rule: Rule, detail: str = "") -> None:
-    """Apply non-overlapping edits (in current-text coordinates) to a line, keeping input offsets.
+def edit_line(doc: Document, li: int, edits: list[tuple[int, int, str]], rule: Rule, detail: str = "") -> bool:
+    """Apply non-overlapping edits (in current-text coordinates) to a line, keeping input offsets;
+    whether anything changed. On a held line, an edit that would remove a line separator is left out.
 
     A new edit that overlaps an earlier replacement absorbs it whole: the log then shows one change,
     by the later rule, from the input text to the final text.
     """
+    if li in doc.held:
+        line = doc.texts[li]
+        edits = [e for e in edits if _SEPARATOR.search(line, e[0], e[1]) is None]
+        if not edits:
+            return False
     pieces = doc.pieces.get(li) or [[doc.starts[li], doc.end(li), doc.orig[li], None]]
     for cs, ce, repl in sorted(edits, reverse=True):  # right to left: earlier offsets stay valid
         pieces = _edit_pieces(pieces, cs, ce, repl, (rule, detail))
     doc.pieces[li] = pieces
     doc.texts[li] = text = "".join(p[2] for p in pieces)
     doc.blank[li] = not text or text.isspace()
+    if holds_separator(text):  # an edit may bring a separator, or take away the text on one side
+        doc.held.add(li)
+    else:
+        doc.held.discard(li)
+    return True
 
 
 def _edit_pieces(pieces: list, cs: int, ce: int, repl: str, tag) -> list:

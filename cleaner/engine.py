@@ -17,7 +17,7 @@ from .document import Document, edit_line
 from .deadline import Overrun, within
 from .gate import Gate
 from .log import build_log
-from .model import CleanResult, CleanerError, Neighbour, Rule, apply_removals
+from .model import CleanResult, CleanerError, Neighbour, Removal, Rule, apply_removals
 
 MAX_ROUNDS = 6
 # Up to this many candidate lines (summed over rules), pattern calls carry their own time limit;
@@ -98,27 +98,35 @@ class Engine:
     def clean(self, text: str) -> CleanResult:
         if not text:
             return CleanResult(text, ())
+        # The document and its candidates are gone before the output is built: the two together
+        # would set a long text's peak memory.
+        removals = self._removals(text)
+        if not removals:
+            return CleanResult(text, ())
+        return CleanResult(apply_removals(text, removals), tuple(removals))
+
+    def _removals(self, text: str) -> list[Removal]:
         doc = Document(text, self.timeout)
         cands = self._gate.candidates(doc)
         if not cands:
-            return CleanResult(text, ())
+            return []
         if sum(map(len, cands.values())) <= FEW_TESTS:
             return self._run(doc, cands)  # a time limit on each of a few calls is cheaper than a timer
         # One deadline for the whole text instead of a time limit on every pattern call (see
         # deadline.py); it allows for long texts. If it passes, the text is cleaned again with a
         # limit on each call, which either finds the runaway pattern or was only a slow text.
-        def run(armed: bool) -> CleanResult:
+        def run(armed: bool) -> list[Removal]:
             if armed:
                 doc.timeout = None
             return self._run(doc, cands)
         try:
             return within(self.timeout + len(text) * 1e-6, run)
         except Overrun:
+            doc = cands = None  # the first attempt's state goes before the second is built
             doc = Document(text, self.timeout)
             return self._run(doc, self._gate.candidates(doc))
 
-    def _run(self, doc: Document, cands: dict[int, set[int]]) -> CleanResult:
-        text = doc.text
+    def _run(self, doc: Document, cands: dict[int, set[int]]) -> list[Removal]:
         # Removing a line can put another at the edge or next to a credit, and an edit can make a
         # line match an earlier rule: rounds repeat until nothing changes, so cleaning twice never
         # changes more than cleaning once. After the first round a rule tests only what could now
@@ -158,14 +166,17 @@ class Engine:
                 break
             last = now
         if not doc.dropped and not doc.pieces:
-            return CleanResult(text, ())
-        removals = build_log(doc)
-        return CleanResult(apply_removals(text, removals), tuple(removals))
+            return []
+        return build_log(doc)
 
     def _apply(self, ri: int, doc: Document, pool: set[int], everywhere: set[int], cands) -> set[int]:
         """Apply one rule to the lines of ``pool`` still there (a chain may go on through any of its
         candidate lines, ``everywhere``); the lines it changed."""
         rule = self.rules[ri]
+        if doc.held and rule.action == "drop":
+            # A line holding a line separator between text is never removed whole (document.py):
+            # to a rule that removes lines, it is a line the rule does not match.
+            pool, everywhere = pool - doc.held, everywhere - doc.held
         if rule.window > 1:
             return self._apply_window(rule, doc, sorted(pool - doc.dropped.keys()))
         texts, search, timeout = doc.texts, rule.pattern.search, doc.timeout
@@ -208,9 +219,8 @@ class Engine:
                 matches = self._call(rule, _all_matches(rule), line, li + 1, doc.timeout)
                 edits = [(m.start(), m.end(), m.expand(repl) if repl else "") for m in matches]
                 edits, detail = [e for e in edits if line[e[0]:e[1]] != e[2]], ""
-            if edits:
-                was_blank = doc.blank[li]
-                edit_line(doc, li, edits, rule, detail)
+            was_blank = doc.blank[li]
+            if edits and edit_line(doc, li, edits, rule, detail):
                 if doc.blank[li] and not was_blank:
                     doc.drop(li, rule)  # nothing left of the line: it goes whole
                 changed.add(li)
@@ -241,14 +251,19 @@ class Engine:
         """Windows of ``rule.window`` consecutive lines still there (removed lines are looked
         through), each holding a candidate line; a window whose text the pattern matches goes whole."""
         n = rule.window
-        alive = [i for i in range(doc.n) if i not in doc.dropped]
-        pos = {li: k for k, li in enumerate(alive)}
+        # Each candidate's windows, from the n - 1 lines still there on either side of it (walked
+        # to, not indexed: a map of every line would cost more than the text), tried top down.
+        spans: dict[int, tuple[int, ...]] = {}
+        for li in live:
+            around = [*reversed(_still_there(doc, li, -1, n - 1)), li, *_still_there(doc, li, 1, n - 1)]
+            for k in range(len(around) - n + 1):
+                spans.setdefault(around[k], tuple(around[k:k + n]))
         taken: set[int] = set()
-        starts = sorted({k for li in live if li in pos for k in range(pos[li] - n + 1, pos[li] + 1)
-                         if k >= 0 and k + n <= len(alive)})
-        for k in starts:
-            span = alive[k:k + n]
+        for first in sorted(spans):
+            span = spans[first]
             if any(i in taken for i in span) or doc.blank[span[0]] or doc.blank[span[-1]]:
+                continue
+            if not doc.held.isdisjoint(span):  # a held line is never removed whole (document.py)
                 continue
             window = "\n".join(doc.texts[i] for i in span)
             if self._call(rule, rule.pattern.fullmatch, window, span[0] + 1, doc.timeout) and self._conditions_hold(rule, doc, span[0], span[-1]):
@@ -413,6 +428,16 @@ def _wide(rule: Rule) -> bool:
     """Whether a rule's verdict on a line can change when any other line changes, not only its neighbours."""
     w = rule.when
     return rule.window > 1 or any(x is not None for x in (w.first, w.last, w.min_run))
+
+
+def _still_there(doc: Document, li: int, step: int, most: int) -> list[int]:
+    """Up to ``most`` lines not removed (blank or not) past line li, in the direction of ``step``."""
+    out, i = [], li + step
+    while len(out) < most and 0 <= i < doc.n:
+        if i not in doc.dropped:
+            out.append(i)
+        i += step
+    return out
 
 
 def _count_live(doc: Document, order, skip: set, limit: int) -> int:

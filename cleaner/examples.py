@@ -1,24 +1,51 @@
 """Run every rule's own examples: texts it must change (and into what) and texts it must keep."""
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Optional, Sequence
 
 from .engine import Engine
 from .model import CleanerError, Example, Rule
 
 
-def example_engine(rule: Rule, rules: Sequence[Rule], timeout: float = 2.0) -> Engine:
+def example_engine(rule: Rule, rules: Sequence[Rule], timeout: float = 2.0, at: Optional[int] = None,
+                   named: Optional[dict[str, list[int]]] = None) -> Engine:
     """The rule alone, behind the earlier rules its conditions name (``removed_by``), and the
-    rules those name in turn; behind all earlier rules if it wants a neighbour removed by any."""
-    earlier = list(rules[: rules.index(rule)]) if rule in rules else []
+    rules those name in turn; behind all earlier rules if it wants a neighbour removed by any.
+
+    ``at`` (the rule's place in ``rules``) and ``named`` (see ``_by_name``) save a search of all
+    rules for each rule: ``check_examples`` passes them, so that loading stays linear."""
+    if at is None:
+        at = list(rules).index(rule) if rule in rules else 0
     if _by_any(rule):
-        return Engine(earlier + [rule], timeout=timeout)
-    wanted, deps = _names(rule), []
-    for r in reversed(earlier):  # later rules first, so a dependency's own dependencies are seen
-        if r.id in wanted or r.category in wanted:
-            deps.append(r)
-            wanted |= _names(r)
-    return Engine(list(reversed(deps)) + [rule], timeout=timeout)
+        return Engine(list(rules[:at]) + [rule], timeout=timeout)
+    named = _by_name(rules) if named is None else named
+    # Earlier rules with a wanted id or category, each one's own wants resolved among the rules
+    # before it (a rule only ever waits on rules that run before it).
+    deps: set[int] = set()
+    reached: dict[str, int] = {}  # name -> the place it has been resolved before
+    todo = [(name, at) for name in _names(rule)]
+    while todo:
+        name, before = todo.pop()
+        if reached.get(name, -1) >= before:
+            continue
+        reached[name] = before
+        for k in named.get(name, ()):
+            if k >= before:
+                break
+            if k not in deps:
+                deps.add(k)
+                todo.extend((n, k) for n in _names(rules[k]))
+    return Engine([rules[k] for k in sorted(deps)] + [rule], timeout=timeout)
+
+
+def _by_name(rules: Sequence[Rule]) -> dict[str, list[int]]:
+    """Rule id or category -> the places of the rules it names, in order."""
+    named: dict[str, list[int]] = {}
+    for k, r in enumerate(rules):
+        named.setdefault(r.id, []).append(k)
+        if r.category != r.id:
+            named.setdefault(r.category, []).append(k)
+    return named
 
 
 def _names(rule: Rule) -> set[str]:
@@ -49,7 +76,9 @@ def example_problem(rule: Rule, example: Example, engine: Engine) -> str | None:
 
 def check_examples(rules: Sequence[Rule], timeout: float = 2.0) -> list[str]:
     problems = []
-    for rule in rules:
-        engine = example_engine(rule, rules, timeout)
-        problems.extend(p for p in (example_problem(rule, ex, engine) for ex in rule.examples) if p)
+    named = _by_name(rules)
+    for at, rule in enumerate(rules):
+        if rule.examples:  # a rule with none needs no engine
+            engine = example_engine(rule, rules, timeout, at, named)
+            problems.extend(p for p in (example_problem(rule, ex, engine) for ex in rule.examples) if p)
     return problems

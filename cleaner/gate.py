@@ -21,10 +21,15 @@ def _low(text: str, unicode_case: bool) -> bytes:
         else text.encode("utf-8", "surrogatepass").lower()
 
 
+# Characters of text searched for trigger words at once: the matches of a whole long text (a tuple
+# each, several a line) would take many times the text's size.
+CHUNK = 1 << 18
+
+
 class _Triggers:
     """Every rule's trigger words in one automaton, searched for in the UTF-8 bytes of the text."""
 
-    def __init__(self, rules: Sequence[Rule]):
+    def __init__(self, rules: Sequence[Rule], unicode_case: bool):
         by_word: dict[str, list[tuple[int, Optional[int]]]] = {}
         for ri, rule in enumerate(rules):
             for t in rule.triggers:
@@ -33,15 +38,23 @@ class _Triggers:
         self.rules_of = [tuple(by_word[w]) for w in words]
         self.automaton = ahocorasick_rs.BytesAhoCorasick([w.encode("utf-8") for w in words],
                                                           implementation=ahocorasick_rs.Implementation.DFA)
+        self.unicode_case = unicode_case
+        # The text is searched in chunks of whole lines, unless a word reaches across a line end.
+        self.chunk = CHUNK if all(w.find("\n") in (-1, len(w) - 1) for w in words) else None
 
-    def find(self, doc: Document, low: bytes, cands: dict[int, set[int]]) -> None:
-        starts = list(accumulate((len(p) + 1 for p in low.split(b"\n")), initial=0))
-        last, texts = doc.n - 1, doc.texts
-        # A "\n" at the end lets triggers such as " \n" (a trailing space) find the last line too.
-        found = {(w, min(bisect_right(starts, s) - 1, last))
-                 for w, s, _ in self.automaton.find_matches_as_indexes(low + b"\n", overlapping=True)}
-        for w, li in found:
-            self._add(w, li, len(texts[li]), cands)
+    def find(self, doc: Document, cands: dict[int, set[int]]) -> None:
+        text, texts, first = doc.text, doc.texts, 0
+        for start, end in _chunks(text, self.chunk):
+            low = _low(text[start:end], self.unicode_case)
+            starts = list(accumulate((len(p) + 1 for p in low.split(b"\n")), initial=0))
+            last = doc.n - 1 - first
+            # A "\n" at the end lets triggers such as " \n" (a trailing space) find the last line too.
+            found = {(w, first + min(bisect_right(starts, s) - 1, last))
+                     for w, s, _ in self.automaton.find_matches_as_indexes(
+                         low if end < len(text) else low + b"\n", overlapping=True)}
+            for w, li in found:
+                self._add(w, li, len(texts[li]), cands)
+            first += len(starts) - 2 if end < len(text) else 0  # the lines of this chunk: it ends with a "\n"
 
     def rules_in_line(self, line: str, low: bytes) -> set[int]:
         """The rules whose trigger words are in one line (and that look at lines that long)."""
@@ -56,6 +69,19 @@ class _Triggers:
                 cands.setdefault(ri, set()).add(li)
 
 
+def _chunks(text: str, size: Optional[int]):
+    """(start, end) of pieces of ``text`` of about ``size`` characters, each but the last ending just
+    past a "\n"; the whole text if ``size`` is None."""
+    start = 0
+    while True:
+        cut = -1 if size is None else text.find("\n", start + size)
+        if cut < 0 or cut + 1 == len(text):
+            yield start, len(text)
+            return
+        yield start, cut + 1
+        start = cut + 1
+
+
 class Gate:
     """Built once from the rules; ``candidates`` maps each rule to the lines of a text worth testing."""
 
@@ -67,7 +93,7 @@ class Gate:
         # non-ASCII letter is the text lower-cased as Unicode.
         self._unicode_case = any(not ch.isascii() and ch.lower() != ch.upper()
                                  for r in rules for t in r.triggers for ch in t)
-        self._triggers = _Triggers(rules) if any(r.triggers for r in rules) else None
+        self._triggers = _Triggers(rules, self._unicode_case) if any(r.triggers for r in rules) else None
         self._triggered = [ri for ri, r in enumerate(rules) if r.triggers]
         # A rule with only a max_length is a shape rule: it looks at every line that short.
         shape: dict[int, list[int]] = {}
@@ -81,7 +107,7 @@ class Gate:
     def candidates(self, doc: Document) -> dict[int, set[int]]:
         cands: dict[int, set[int]] = {}
         if self._triggers is not None:
-            self._triggers.find(doc, _low(doc.text, self._unicode_case), cands)
+            self._triggers.find(doc, cands)
         if self._shape:
             texts = doc.texts
             most = self._shape[-1][0]

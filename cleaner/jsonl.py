@@ -22,7 +22,7 @@ from .formats import compressed_writer, compression, open_in, read_lines
 from .model import CleanerError
 from .parallel import map_in_order, new_counter, tick
 from .rawjson import replace_value, set_member
-from .report import RunStats
+from .report import MAX_LISTED_ERRORS, RunStats
 from .textio import atomic_output, temp_dir_near
 
 BATCH_LINES = 2000
@@ -186,7 +186,7 @@ def clean_lines(clean: Callable, lines, opts: Options, out: Optional[BinaryIO] =
         new, entry, error = clean_line(clean, line, opts, res.stats)
         if error:
             res.stats.error_count += 1
-            if len(res.errors) < 50:
+            if len(res.errors) < MAX_LISTED_ERRORS:
                 res.errors.append((n, error))
         if out is not None:
             out.write(new)
@@ -322,7 +322,6 @@ def run_jsonl(cleaner, in_path: str, out_path: Optional[str], opts: Options, job
                     progress.update(stats.documents, stats.bytes_in)
         raw.flush()
         progress.update(stats.documents, stats.bytes_in, force=True)
-        progress.done()
     return stats
 
 
@@ -350,7 +349,7 @@ def _run_shards(cleaner, in_path, out, tmp, opts, jobs, log_write, progress, sta
 def _collect(stats: RunStats, res: ChunkResult, name: str, first_line: int) -> None:
     stats.merge(res.stats)  # the counts, every error included
     for n, message in res.errors:
-        if len(stats.errors) < 50:
+        if len(stats.errors) < MAX_LISTED_ERRORS:
             stats.errors.append(f"{name}:{first_line + n}: {message}")
 
 
@@ -368,5 +367,5 @@ def _output(out_path: Optional[str], stdout: Optional[BinaryIO]):
     if out_path not in (None, "-"):
         return atomic_output(out_path)
     if stdout is None:
-        raise CleanerError("<stdout>: is closed; write to a file with -o")
+        raise CleanerError("<stdout>: is closed; redirect it, or write to a file with -o where the command takes one")
     return contextlib.nullcontext(stdout)

@@ -14,8 +14,13 @@ ACTIONS = ("drop", "strip", "replace", "fix-encoding")
 class CleanerError(Exception):
     """The one error the library raises: bad rules, bad input or a runaway pattern.
 
-    Its message is one line, ready to print as it is.
+    Its message is ready to print as it is: one line, or for several problems (a rule pack with
+    many mistakes) a count and then one line each; ``problems`` holds those lines alone.
     """
+
+    def __init__(self, message: str, problems: tuple = ()):
+        super().__init__(message)
+        self.problems: tuple = tuple(problems) or (message,)
 
 
 @dataclass(frozen=True)
@@ -88,7 +93,12 @@ class RulePack:
 
 @dataclass(frozen=True)
 class Removal:
-    """One change, as an exact patch against the input: ``input[start:end]`` became ``replacement``."""
+    """One change, as an exact patch against the input: ``input[start:end]`` became ``replacement``.
+
+    ``rule`` and ``category`` say which rule made it; ``line`` is the 1-based input line where it
+    starts; ``text`` is ``input[start:end]``; ``replacement`` is ``""`` for a removal; ``detail``
+    says more where a rule has more to say (ftfy's steps behind a mojibake repair).
+    """
 
     rule: str
     category: str
@@ -116,12 +126,25 @@ class Removal:
 
 @dataclass(frozen=True)
 class CleanResult:
+    """What ``clean`` returns: the clean ``text`` and ``removals``, every change in input order.
+
+    ``apply_removals(input, result.removals) == result.text`` always holds; no removals means the
+    text came back exactly as it went in. It prints as a short summary, not the whole text.
+    """
+
     text: str
     removals: tuple[Removal, ...]
 
     @property
     def changed(self) -> bool:
         return bool(self.removals)
+
+    def __repr__(self) -> str:
+        preview = self.text if len(self.text) <= 40 else self.text[:37] + "..."
+        rules = sorted({r.rule for r in self.removals})
+        shown = ", ".join(rules[:5]) + (f", +{len(rules) - 5} more" if len(rules) > 5 else "")
+        return (f"CleanResult(text={preview!r} ({len(self.text)} chars), "
+                f"removals={len(self.removals)}{f' by {shown}' if shown else ''})")
 
 
 def apply_removals(text: str, removals) -> str:

@@ -27,6 +27,14 @@ ID_RE = regex.compile(r"[a-z0-9][a-z0-9._-]*")
 # a search of one line up to twice as slow.)
 PATTERN_FLAGS = regex.VERSION0
 WINDOW_FLAGS = regex.MULTILINE | regex.VERSION0
+# How large one pack may be, so that a runaway file is refused at once rather than parsed, compiled
+# and tested for minutes (the shipped packs hold 72 rules in 72 KB).
+MAX_PACK_BYTES = 2_000_000
+MAX_PACK_RULES = 5_000
+# The largest value each number in the schema may take. Beyond these a rule is a mistake (a window
+# of a million lines, an edge of a million lines), and some would cost time in proportion.
+LIMITS = {"window": 20, "max_length": 10_000, "first": 1_000, "last": 1_000, "min_words": 10_000,
+          "max_words": 10_000, "min_run": 1_000, "repeated_within": 1_000}
 
 
 # --- YAML with line numbers --------------------------------------------------------------------
@@ -85,8 +93,11 @@ _Loader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _constr
 
 def _load_yaml(path: str, problems: list[str]):
     try:
-        with open(path, encoding="utf-8") as f:
-            source = f.read()
+        with open(path, "rb") as f:
+            data = f.read(MAX_PACK_BYTES + 1)
+        if len(data) > MAX_PACK_BYTES:
+            raise CleanerError(f"{path}: rule pack too large: over {MAX_PACK_BYTES:,} bytes (the limit of one pack)")
+        source = data.decode("utf-8")
     except (OSError, UnicodeDecodeError) as e:
         problems.append(f"{path}:1: cannot read rule file: {e}")
         return None
@@ -162,7 +173,26 @@ class _Checker:
         if kind is int and value < 0:
             self.bad(m.key_lines[key], f"{what}: {key!r} must not be negative")
             return default
+        if kind is int and value > LIMITS.get(key, value):
+            self.bad(m.key_lines[key], f"{what}: {key!r} must be at most {LIMITS[key]:,}, not {value:,}")
+            return default
         return value
+
+    def replacement(self, m: _Map, pattern, what: str) -> str:
+        """The replacement, checked against the pattern's groups now rather than at the first
+        match: a pattern that also matches the empty string gives a match to expand it with."""
+        repl = self.typed(m, "replacement", str, what, default="")
+        if pattern is None or not repl:
+            return repl
+        try:
+            probe = regex.compile(f"(?:{pattern.pattern}\n)|", pattern.flags)
+        except (regex.error, ValueError):  # not expected of a pattern that compiled; checked when it runs
+            return repl
+        try:
+            probe.match("").expand(repl)
+        except (regex.error, IndexError, ValueError) as e:
+            self.bad(m.key_lines["replacement"], f"{what}: replacement {repl!r} is invalid: {e}")
+        return repl
 
     def pattern(self, m: _Map, key: str, what: str, flags: int = PATTERN_FLAGS):
         src = self.typed(m, key, str, what)
@@ -267,7 +297,7 @@ def _rule(c: _Checker, m, pack_category: str) -> Rule | None:
     action = c.typed(m, "action", str, what, default="drop")
     if action not in ACTIONS:
         c.bad(m.key_lines["action"], f"{what}: action {action!r} is not one of {', '.join(ACTIONS)}")
-    replacement = c.typed(m, "replacement", str, what, default="")
+    replacement = c.replacement(m, pattern, what)
     if "replacement" in m and action != "replace":
         c.bad(m.key_lines["replacement"], f"{what}: 'replacement' is only for action 'replace'")
     if action == "replace" and "replacement" not in m:
@@ -317,6 +347,9 @@ def _pack(path: str, problems: list[str]) -> RulePack | None:
     if not isinstance(rules_data, _Seq):
         c.bad(data.key_lines.get("rules", data.line), "pack: 'rules' must be a list of rules")
         return None
+    if len(rules_data) > MAX_PACK_RULES:
+        raise CleanerError(f"{path}:{rules_data.line}: too many rules in one pack: {len(rules_data):,} "
+                           f"(the limit is {MAX_PACK_RULES:,})")
     rules = tuple(r for r in (_rule(c, m, category) for m in rules_data) if r is not None)
     return RulePack(path=path, category=category, description=str(data.get("description", "")).strip(), rules=rules)
 
@@ -339,7 +372,7 @@ def load_packs(paths: Iterable[os.PathLike | str]) -> list[RulePack]:
                 if name not in known:
                     problems.append(f"{rule.where}: rule {rule.id!r}: removed_by names {name!r}, which is no rule id or category")
     if problems:
-        raise CleanerError(_summary(problems))
+        raise CleanerError(_summary(problems), problems)
     return packs
 
 

@@ -54,7 +54,7 @@ def read_text(path: str) -> str:
 def std_stream(name: str, stream) -> BinaryIO:
     """The byte stream under sys.stdin or sys.stdout; a closed one (``0<&-``, ``>&-``) is an error."""
     if stream is None or getattr(stream, "buffer", None) is None:
-        hint = "name an input file" if name == "stdin" else "write to a file with -o"
+        hint = "name an input file" if name == "stdin" else "redirect it, or write to a file with -o where the command takes one"
         raise CleanerError(f"<{name}>: is closed; {hint}")
     return stream.buffer
 
@@ -111,13 +111,13 @@ def atomic_output(path: str) -> Iterator[BinaryIO]:
     target. A device, pipe or socket (``/dev/null``, ``/dev/stdout``) cannot be replaced by a rename,
     so it is written to directly.
     """
-    target = os.path.realpath(path)
     try:
-        st = os.stat(target)
+        st = os.stat(path)  # through symlinks: /dev/stdout may be a pipe with no name to resolve
     except FileNotFoundError:
         st = None
     except OSError as e:
         raise CleanerError(f"{path}: cannot write: {e.strerror}") from None
+    target = os.path.realpath(path)
     if st is not None and not stat.S_ISREG(st.st_mode):
         if stat.S_ISDIR(st.st_mode):
             raise CleanerError(f"{path}: is a folder; name a file")

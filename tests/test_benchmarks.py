@@ -23,3 +23,7 @@ def run_bench(script: str, *args: str) -> str:
 ])
 def test_benchmark_runs(script, args, expect):
     assert expect in run_bench(script, *args)
+
+
+def test_memory_benchmark_runs():
+    assert "peak memory of clean() over reading the text" in run_bench("bench_memory.py", "--mb", "0.2")

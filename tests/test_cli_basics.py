@@ -229,3 +229,29 @@ def test_rules_test_loads_the_defaults_so_an_id_clash_fails_there(tmp_path):
     assert proc.returncode == 2 and "duplicate rule id 'share-bar'" in lines(proc)[0]
     proc = run_cli("rules", "test", "--alone", tmp_path)
     assert proc.returncode == 0 and lines(proc, "stdout") == ["1 rules, 0 examples: 0 failed"]
+
+
+def test_a_rule_pack_with_several_mistakes_is_one_line_each(tmp_path):
+    pack = tmp_path / "60-bad.yaml"
+    pack.write_text("category: bad\nrules:\n  - id: a\n    description: x\n    pattern: '(unclosed'\n"
+                    "  - id: b\n    description: y\n    pattern: 'x'\n    window: 1000000000\n"
+                    "  - id: c\n    description: z\n    pattern: '(?P<n>x)'\n    action: replace\n    replacement: '\\9'\n")
+    proc = run_cli("clean", "--rules", pack, input=b"text\n")
+    problems = lines(proc)
+    assert proc.returncode == 2 and len(problems) == 3
+    assert all(p.startswith(f"cleaner: {pack}:") for p in problems)
+
+
+def test_an_upper_case_trigger_is_lower_cased_not_silently_dead(tmp_path):
+    pack = tmp_path / "t.yaml"
+    pack.write_text('category: t\nrules:\n  - id: t1\n    description: x\n    triggers: ["Sponsored", "ÄHNLICHE"]\n'
+                    '    pattern: "(?i)^(?:sponsored|ähnliche beiträge)$"\n', encoding="utf-8")
+    proc = run_cli("clean", "--only-rules", pack, "-q", input="SPONSORED\nÄhnliche Beiträge\nKeep me.\n".encode())
+    assert proc.stdout == b"Keep me.\n"
+
+
+def test_a_clean_result_prints_as_a_short_summary():
+    result = cleaner.clean(ARTICLE.decode())
+    assert repr(result) == ("CleanResult(text='ISRAELI tanks have rolled into Rafah ...' (2643 chars), "
+                            "removals=2 by comments-prompt, lowercase-token-at-top)")
+    assert cleaner.Cleaner.__doc__ and "timeout" in cleaner.Cleaner.__doc__ and cleaner.CleanResult.__doc__
