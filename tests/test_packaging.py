@@ -54,6 +54,7 @@ def test_wheel_contains_the_rule_packs(wheel):
     names = zipfile.ZipFile(wheel).namelist()
     for pack in sorted((ROOT / "rules").glob("*.yaml")):
         assert f"cleaner/rules/{pack.name}" in names
+    assert "cleaner/py.typed" in names and any(n.endswith("licenses/LICENSE") or n.endswith("/LICENSE") for n in names)
 
 
 def test_installed_wheel_finds_its_packs_from_another_folder(wheel, tmp_path):
