@@ -176,11 +176,18 @@ def summary_text(stats: RunStats, verbose: bool = False, width: Optional[int] = 
 
 # --- rules ------------------------------------------------------------------------------------
 
-def print_rules(rules, console: Optional[Console] = None) -> None:
-    """The rules in the order they apply, on stdout; descriptions wrap to the width."""
-    table = _table(("ORDER", _NUM), ("ID", _NAME), ("CATEGORY", _NAME), ("DESCRIPTION", _WRAP))
-    for i, r in enumerate(rules, 1):
-        table.add_row(str(i), r.id, r.category, r.description or "")
+def print_rules(rules, console: Optional[Console] = None, costs=None) -> None:
+    """The rules in the order they apply, on stdout; descriptions wrap to the width. With ``costs``
+    (``cost.pattern_costs``), each rule's pattern cost on a sample instead of its description."""
+    if costs is None:
+        table = _table(("ORDER", _NUM), ("ID", _NAME), ("CATEGORY", _NAME), ("DESCRIPTION", _WRAP))
+        for i, r in enumerate(rules, 1):
+            table.add_row(str(i), r.id, r.category, r.description or "")
+    else:
+        table = _table(("ORDER", _NUM), ("ID", _NAME), ("CATEGORY", _NAME), ("LINES TRIED", _NUM),
+                       ("US A TRY", _NUM), ("MS PER MB", _NUM))
+        for i, (r, c) in enumerate(zip(rules, costs), 1):
+            table.add_row(str(i), r.id, r.category, f"{c.tried:,}", f"{c.us_per_try:.2f}", f"{c.ms_per_mb:.1f}")
     _emit(console or make_console(), [table])
 
 
