@@ -321,6 +321,28 @@ LOGS_BAD = ["same-input", "same-input-symlink", "same-input-hardlink", "same-out
             "same-output-hardlink", "folder", "missing-dir", "notdir", "sys", "full-dev"]
 
 
+
+UNWRITABLE = ("folder", "missing-dir", "notdir", "sys")
+
+
+def _unwritable(b, choice: str, option: str, filename: str, sys_path: str) -> str:
+    """A place ``option`` cannot write to, of the kind ``choice`` names; the case must then fail."""
+    if choice == "folder":
+        rel = b.name(option.strip("-") + "dir", "")
+        (b.dir / rel).mkdir()
+        b.fail(f"{option} is a folder")
+        return rel
+    if choice == "missing-dir":
+        b.fail(f"{option} in a missing folder")
+        return f"{b.name('missing', '')}/{filename}"
+    if choice == "notdir":
+        parent = b.write(b.name("plain", ".file"), b"a regular file\n")
+        b.fail(f"{option} under a regular file")
+        return f"{parent}/{filename}"
+    b.fail(f"{option} in /sys")
+    return sys_path
+
+
 def _place_output(b: Builder, choice: str, inputs: list, ext: str) -> tuple[Optional[str], Optional[str]]:
     """(the -o value or None, the kind actually used). ``inputs``: input files (relative paths)."""
     if choice.startswith("same-") and not inputs:
@@ -355,21 +377,8 @@ def _place_output(b: Builder, choice: str, inputs: list, ext: str) -> tuple[Opti
         else:
             os.link(b.dir / src, b.dir / rel)
         return rel, choice
-    if choice == "folder":
-        rel = b.name("outdir", "")
-        (b.dir / rel).mkdir()
-        b.fail("-o is a folder")
-        return rel, choice
-    if choice == "missing-dir":
-        b.fail("-o in a missing folder")
-        return f"{b.name('missing', '')}/out{ext}", choice
-    if choice == "notdir":
-        parent = b.write(b.name("plain", ".file"), b"a regular file\n")
-        b.fail("-o under a regular file")
-        return f"{parent}/out{ext}", choice
-    if choice == "sys":
-        b.fail("-o in /sys")
-        return SYS_PATH, choice
+    if choice in UNWRITABLE:
+        return _unwritable(b, choice, "-o", f"out{ext}", SYS_PATH), choice
     if choice == "stdout-link":
         rel = b.name("stdout-link", ext)
         os.symlink("/proc/self/fd/1", b.dir / rel)
@@ -414,21 +423,8 @@ def _place_log(b: Builder, choice: str, inputs: list, output: Optional[str], out
                 b.write(src, PRECIOUS)
             os.link(b.dir / src, b.dir / rel)
         return rel, choice
-    if choice == "folder":
-        rel = b.name("logdir", "")
-        (b.dir / rel).mkdir()
-        b.fail("--log is a folder")
-        return rel, choice
-    if choice == "missing-dir":
-        b.fail("--log in a missing folder")
-        return f"{b.name('missing', '')}/log.jsonl", choice
-    if choice == "notdir":
-        parent = b.write(b.name("plain", ".file"), b"a regular file\n")
-        b.fail("--log under a regular file")
-        return f"{parent}/log.jsonl", choice
-    if choice == "sys":
-        b.fail("--log in /sys")
-        return SYS_PATH.replace(".txt", ".jsonl"), choice
+    if choice in UNWRITABLE:
+        return _unwritable(b, choice, "--log", "log.jsonl", SYS_PATH.replace(".txt", ".jsonl")), choice
     raise AssertionError(choice)
 
 
