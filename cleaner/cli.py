@@ -203,6 +203,14 @@ class _Run:
     verbose: bool = False
     diff: str = ""  # "", "plain" (for patch) or "colour" (for people)
 
+    def new_stats(self) -> RunStats:
+        """Counts for this run, with what a --report keeps when one is wanted."""
+        if not self.opts.want_report:
+            return RunStats()
+        from .htmlreport import ReportData
+
+        return RunStats(report=ReportData())
+
     def report(self, stats: RunStats, summary: bool = True) -> None:
         print_problems(stats)
         if summary and not self.quiet:
@@ -229,6 +237,8 @@ def _corpus_mode(fmt: str, paths: list) -> bool:
 
 QuietOpt = Annotated[bool, typer.Option("--quiet/--no-quiet", "-q", help="No run summary on stderr; problems are still reported.")]
 VerboseOpt = Annotated[bool, typer.Option("--verbose/--no-verbose", "-v", help="A fuller summary: every rule that fired, every heavy loss.")]
+ReportOpt = Annotated[Optional[str], typer.Option("--report", metavar="PATH", help="Write a self-contained HTML review report of the run here: removals per rule with samples, pages that lost the most, rules that never fired.")]
+StatsOpt = Annotated[Optional[str], typer.Option("--stats", metavar="PATH", help="Write the run's figures (the summary's) as JSON here, for pipelines.")]
 ColorOpt = Annotated[Optional[bool], typer.Option("--color/--no-color", help="Colour the diff, each removed line with its rule (default: when stdout is a terminal and NO_COLOR is unset).")]
 FormatOpt = Annotated[str, typer.Option("--format", metavar="auto|text|jsonl", help="auto (by file name, then content), text or jsonl.")]
 TextFieldOpt = Annotated[str, typer.Option("--text-field", metavar="FIELD", help="JSONL: the field holding the text (dotted paths allowed).")]
@@ -257,6 +267,8 @@ def clean(
     color: ColorOpt = None,
     quiet: QuietOpt = False,
     verbose: VerboseOpt = False,
+    report: ReportOpt = None,
+    stats_out: StatsOpt = None,
 ):
     """Clean article text: cleaned text to stdout (or -o, or the files themselves with --in-place),
     the log of every change to --log."""
@@ -266,40 +278,57 @@ def clean(
         refuse_parquet(output)
     if in_place and output:
         raise CleanerError("--in-place rewrites the files themselves; it takes no -o")
-    if diff and (output or in_place or log):
-        raise CleanerError("--diff shows what would change and writes nothing; it takes no -o, --in-place or --log")
-    check_targets(paths, {"-o": output, "--log": log})
+    if diff and (output or in_place or log or report or stats_out):
+        raise CleanerError("--diff shows what would change and writes nothing; it takes no -o, --in-place, --log, --report or --stats")
+    check_targets(paths, {"-o": output, "--log": log, "--report": report, "--stats": stats_out})
     run = _run(rules, only_rules, disable, regex_timeout, jobs, quiet, verbose, diff, color, text_field, id_field, log_text)
+    run.opts.want_report = bool(report)
     if diff:
         code = _show_changes(run, paths, jsonl, glob, "would clean")
         raise typer.Exit(2 if code == 2 else 0)
     # The log is kept when the outputs it describes are: a failed run leaves neither behind.
     with LogSink(log, log_text) as sink:
         if in_place:
-            code = _clean_in_place(run, paths, glob, sink, fail_on_change)
+            code, stats = _clean_in_place(run, paths, glob, sink, fail_on_change)
         elif jsonl:
-            code = _clean_jsonl(run, paths, output, sink)
+            code, stats = _clean_jsonl(run, paths, output, sink)
         else:
-            code = _clean_text(run, paths, output, sink)
+            code, stats = _clean_text(run, paths, output, sink)
+    _write_insight(run, stats, report, stats_out, f"cleaner clean {' '.join(paths)}")
     if code:
         raise typer.Exit(code)
 
 
-def _clean_text(run: _Run, paths, output, sink) -> int:
+def _write_insight(run: _Run, stats: RunStats, report: Optional[str], stats_out: Optional[str], title: str) -> None:
+    """The HTML review report and the JSON figures of a finished run, each written whole."""
+    if not (report or stats_out):
+        return
+    from .htmlreport import stats_json, write_html
+
+    if report:
+        write_html(report, stats.report, run.cleaner.rules, title=title)
+    if stats_out:
+        with atomic_output(stats_out) as f:
+            f.write(json.dumps(stats_json(stats, stats.report), ensure_ascii=False, indent=1).encode("utf-8") + b"\n")
+
+
+def _clean_text(run: _Run, paths, output, sink) -> tuple[int, RunStats]:
     folders = [p for p in paths if p != "-" and os.path.isdir(p)]
     if folders:
         raise CleanerError(f"{folders[0]}: is a folder; use --in-place to clean folders, or `cleaner check`")
     to_file = output and output != "-"
+    stats = run.new_stats()
     with (atomic_output(output) if to_file else contextlib.nullcontext(std_stream("stdout", sys.stdout))) as out:
         for name, text in _inputs(paths):
             result = run.cleaner.clean(text)
             out.write(result.text.encode("utf-8"))
             out.flush()
             sink.write(name, result.removals)
-    return 0
+            stats.add_document(name, text, result)
+    return 0, stats
 
 
-def _clean_in_place(run: _Run, paths, glob, sink, fail_on_change) -> int:
+def _clean_in_place(run: _Run, paths, glob, sink, fail_on_change) -> tuple[int, RunStats]:
     if "-" in paths:
         raise CleanerError("--in-place needs files or folders, not stdin")
     if any(os.path.isfile(p) and is_jsonl(p) for p in paths):
@@ -308,9 +337,10 @@ def _clean_in_place(run: _Run, paths, glob, sink, fail_on_change) -> int:
     if sink.path:
         check_targets(files, {"--log": sink.path})
 
-    stats, changed = RunStats(), 0
+    stats, changed = run.new_stats(), 0
     with _progress(sink, total_bytes=sum(os.path.getsize(f) for f in files)) as progress:
-        for outcome in run_files(run.cleaner, files, True, "", run.jobs, want_log=sink.wanted):
+        for outcome in run_files(run.cleaner, files, True, "", run.jobs, want_log=sink.wanted,
+                                 want_report=run.opts.want_report):
             stats.merge(outcome.stats)
             progress.update(stats.documents, stats.bytes_in)
             line = describe(outcome, "cleaned")
@@ -322,11 +352,11 @@ def _clean_in_place(run: _Run, paths, glob, sink, fail_on_change) -> int:
         progress.update(stats.documents, stats.bytes_in, force=True)
     run.report(stats)
     if stats.error_count:
-        return 2
-    return 1 if fail_on_change and changed else 0
+        return 2, stats
+    return (1 if fail_on_change and changed else 0), stats
 
 
-def _clean_jsonl(run: _Run, paths, output, sink) -> int:
+def _clean_jsonl(run: _Run, paths, output, sink) -> tuple[int, RunStats]:
     if len(paths) != 1:
         raise CleanerError("a JSONL corpus is cleaned one file at a time: give one input and -o OUT")
     (path,) = paths
@@ -336,7 +366,7 @@ def _clean_jsonl(run: _Run, paths, output, sink) -> int:
         stats = run_jsonl(run.cleaner, path, output, run.opts, run.jobs, log_write, progress,
                           getattr(sys.stdin, "buffer", None), getattr(sys.stdout, "buffer", None))
     run.report(stats)
-    return 2 if stats.error_count else 0
+    return (2 if stats.error_count else 0), stats
 
 
 def _progress(sink: LogSink, **kw) -> Progress:
@@ -490,6 +520,7 @@ def eval_(
     as_json: Annotated[bool, typer.Option("--json/--no-json", help="Print one JSON object instead of the report.")] = False,
     jobs: JobsOpt = 0,
     worst: Annotated[int, typer.Option("--worst", metavar="N", min=0, help="How many documents that lost the most body text to show.")] = 10,
+    report: ReportOpt = None,
 ):
     """Measure the rules on annotated documents: line recall and precision, body retention, token F1,
     and each rule's removals and false positives."""
@@ -497,15 +528,23 @@ def eval_(
 
     std_stream("stdout", sys.stdout)
 
+    check_targets([str(data)], {"--report": report})
     records = read_records(str(data))
     run = _run(rules, only_rules, disable, regex_timeout, jobs)  # the rules validated once, before any worker
-    reports = []
+    run.opts.want_report = bool(report)
+    stats, reports = run.new_stats(), []
     with Progress(enabled=False if as_json else None, total_documents=len(records)) as progress:
-        for report in evaluate_all(records, run.cleaner, run.jobs):
-            reports.append(report)
+        for doc in evaluate_all(records, run.cleaner, run.jobs, keep_results=bool(report)):
+            reports.append(doc)
+            if report:
+                stats.add_document(doc.id, records[len(reports) - 1]["noisy"], doc.result)
+                doc.result = None
             progress.update(len(reports), 0)
     cleaner = run.cleaner
     summary = summarise(reports, cleaner.rules, worst=worst)
+    if report:
+        stats.report.add_eval(summary, reports)
+        _write_insight(run, stats, report, None, f"cleaner eval {data}")
     if as_json:
         typer.echo(json.dumps(summary, ensure_ascii=False, indent=1))
         return

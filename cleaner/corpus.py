@@ -56,12 +56,17 @@ def _inside(path: str, root: str) -> bool:
     return real == root or real.startswith(root + os.sep)
 
 
-def process_file(clean: Callable, path: str, write: bool, diff: str = "", want_log: bool = False) -> FileOutcome:
+def process_file(clean: Callable, path: str, write: bool, diff: str = "", want_log: bool = False,
+                 want_report: bool = False) -> FileOutcome:
     """Clean one file; write it back only if ``write`` and something changed.
 
     A file counts as cleaned only once its new content is in place; a symlink is written through
     to its target."""
     outcome = FileOutcome(path)
+    if want_report:
+        from .htmlreport import ReportData
+
+        outcome.stats.report = ReportData()
     try:
         text = read_text(path)
         result = clean(text)
@@ -86,21 +91,21 @@ def process_file(clean: Callable, path: str, write: bool, diff: str = "", want_l
 
 
 def run_files(cleaner, paths: list[str], write: bool, diff: str, jobs: int,
-              want_log: bool = False) -> Iterator[FileOutcome]:
+              want_log: bool = False, want_report: bool = False) -> Iterator[FileOutcome]:
     """Outcomes in input order; with jobs > 1, files are cleaned in worker processes."""
     from .parallel import map_in_order
 
-    return map_in_order(_FileTask(write, diff, want_log), paths, cleaner, min(jobs, len(paths)))
+    return map_in_order(_FileTask(write, diff, want_log, want_report), paths, cleaner, min(jobs, len(paths)))
 
 
 class _FileTask:
     """Picklable: runs in this process or in a worker holding its own compiled Cleaner."""
 
-    def __init__(self, write: bool, diff: str, want_log: bool):
-        self.write, self.diff, self.want_log = write, diff, want_log
+    def __init__(self, write: bool, diff: str, want_log: bool, want_report: bool = False):
+        self.write, self.diff, self.want_log, self.want_report = write, diff, want_log, want_report
 
     def __call__(self, path: str, clean: Callable) -> FileOutcome:
-        return process_file(clean, path, self.write, self.diff, self.want_log)
+        return process_file(clean, path, self.write, self.diff, self.want_log, self.want_report)
 
 
 def describe(outcome: FileOutcome, verb: str) -> Optional[str]:

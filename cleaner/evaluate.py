@@ -12,7 +12,7 @@ import json
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Iterable, Iterator, Optional
+from typing import Any, Iterable, Iterator, Optional
 
 import regex
 
@@ -65,6 +65,7 @@ class DocReport:
     out_tokens: int = 0
     tp_tokens: int = 0
     avail_tokens: int = 0
+    result: Any = None  # the CleanResult, when kept for a report
 
 
 def removed_lines(text: str, removals) -> dict[int, str]:
@@ -86,11 +87,28 @@ def removed_lines(text: str, removals) -> dict[int, str]:
     return out
 
 
-def evaluate_all(records: list, cleaner, jobs: int = 1) -> Iterator[DocReport]:
-    """Each record's report, in order; in ``jobs`` worker processes when there is enough to share."""
+def evaluate_all(records: list, cleaner, jobs: int = 1, keep_results: bool = False) -> Iterator[DocReport]:
+    """Each record's report, in order; in ``jobs`` worker processes when there is enough to share.
+    ``keep_results``: each report also holds its CleanResult (for ``--report``)."""
     from .parallel import map_in_order
 
-    return map_in_order(evaluate_doc, records, cleaner, jobs if len(records) >= 2 * jobs else 1)
+    task = _EvaluateKeeping() if keep_results else evaluate_doc
+    return map_in_order(task, records, cleaner, jobs if len(records) >= 2 * jobs else 1)
+
+
+class _EvaluateKeeping:
+    """``evaluate_doc`` that keeps the CleanResult on the report (picklable, for worker processes)."""
+
+    def __call__(self, record: dict, clean) -> DocReport:
+        kept = []
+
+        def keep(text):
+            kept.append(clean(text))
+            return kept[-1]
+
+        rep = evaluate_doc(record, keep)
+        rep.result = kept[0]
+        return rep
 
 
 def evaluate_doc(record: dict, clean) -> DocReport:

@@ -35,6 +35,7 @@ class Options:
     version: dict = field(default_factory=dict)  # {"cleaner": ..., "rules": ...}
     want_log: bool = False
     log_text: bool = True  # False: spans and rule ids only, without the removed text
+    want_report: bool = False  # keep what --report shows (htmlreport.ReportData) in each chunk's stats
 
 
 @dataclass
@@ -180,6 +181,10 @@ def clean_lines(clean: Callable, lines, opts: Options, out: Optional[BinaryIO] =
                 log_write: Optional[Callable[[bytes], None]] = None, tick: Optional[Callable] = None) -> ChunkResult:
     """Clean an iterable of lines; write to ``out``/``log_write`` if given, else collect into the result."""
     res = ChunkResult()
+    if opts.want_report:
+        from .htmlreport import ReportData
+
+        res.stats.report = ReportData()
     data, logs = [], []
     done_docs = done_bytes = 0
     for n, line in enumerate(lines, 1):

@@ -5,6 +5,7 @@ import sys
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Any
 
 #: A document that loses more than this share of its characters is flagged for a look.
 UNUSUAL_LOSS = 0.5
@@ -31,8 +32,13 @@ class RunStats:
     errors: list = field(default_factory=list)  # one-line messages, the first few
     error_count: int = 0
     rule_category: dict = field(default_factory=dict)  # rule id -> its category, for the summary
+    # What a --report keeps of each document (an htmlreport.ReportData), or None: it travels with
+    # the counts, so every mode and worker that counts a document also feeds the report.
+    report: Any = None
 
     def add_document(self, doc: str, text_in: str, result) -> None:
+        if self.report is not None:
+            self.report.add(doc, text_in, result)
         self.documents += 1
         self.bytes_in += len(text_in.encode("utf-8"))
         self.bytes_out += len(result.text.encode("utf-8"))
@@ -64,6 +70,11 @@ class RunStats:
             self.rule_category.setdefault(rule, category)
         self.heavy_losses.extend(other.heavy_losses[: max(0, MAX_LISTED_LOSSES - len(self.heavy_losses))])
         self.errors.extend(other.errors[: max(0, MAX_LISTED_ERRORS - len(self.errors))])
+        if other.report is not None:
+            if self.report is None:
+                self.report = other.report
+            else:
+                self.report.merge(other.report)
 
     def summary(self, verbose: bool = False) -> str:
         """The end-of-run summary as plain text (what ``cleaner clean`` prints to a non-terminal)."""
