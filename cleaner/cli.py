@@ -25,7 +25,7 @@ from .api import Cleaner, load_rules
 from .config import load_settings
 from .corpus import describe, describe_change, find_files, run_files
 from .diffview import colour_diff, unified_diff
-from .display import print_eval, print_problems, print_rules, print_summary
+from .display import print_eval, print_mined, print_problems, print_rules, print_summary
 from .examples import check_examples
 from .formats import compression, is_jsonl, open_in, read_lines, refuse_parquet
 from .jsonl import BadRecord, Options, changed_records, read_record, run_jsonl, version_of
@@ -269,6 +269,9 @@ def clean(
     verbose: VerboseOpt = False,
     report: ReportOpt = None,
     stats_out: StatsOpt = None,
+    repeated: Annotated[Optional[int], typer.Option("--repeated", metavar="K", min=2, help="JSONL: two passes; also remove lines that stand on at least K pages of their site (and --repeated-share of its pages) and are not prose.")] = None,
+    repeated_share: Annotated[float, typer.Option("--repeated-share", metavar="SHARE", min=0.0, max=1.0, help="With --repeated: the least share of a site's pages a line must stand on.")] = 0.1,
+    group_by: Annotated[Optional[str], typer.Option("--group-by", metavar="FIELD", help="With --repeated: the field naming a record's site (a URL field gives its host); default: url, then metadata.url.")] = None,
 ):
     """Clean article text: cleaned text to stdout (or -o, or the files themselves with --in-place),
     the log of every change to --log."""
@@ -283,6 +286,9 @@ def clean(
     check_targets(paths, {"-o": output, "--log": log, "--report": report, "--stats": stats_out})
     run = _run(rules, only_rules, disable, regex_timeout, jobs, quiet, verbose, diff, color, text_field, id_field, log_text)
     run.opts.want_report = bool(report)
+    if repeated and not jsonl:
+        raise CleanerError("--repeated counts lines across the records of a JSONL corpus; give one")
+    run.opts.repeat_k, run.opts.repeat_share, run.opts.group_by = repeated or 3, repeated_share, group_by
     if diff:
         code = _show_changes(run, paths, jsonl, glob, "would clean")
         raise typer.Exit(2 if code == 2 else 0)
@@ -290,6 +296,9 @@ def clean(
     with LogSink(log, log_text) as sink:
         if in_place:
             code, stats = _clean_in_place(run, paths, glob, sink, fail_on_change)
+        elif jsonl and repeated:
+            with _first_pass(run, paths, output):
+                code, stats = _clean_jsonl(run, paths, output, sink)
         elif jsonl:
             code, stats = _clean_jsonl(run, paths, output, sink)
         else:
@@ -297,6 +306,25 @@ def clean(
     _write_insight(run, stats, report, stats_out, f"cleaner clean {' '.join(paths)}")
     if code:
         raise typer.Exit(code)
+
+
+@contextlib.contextmanager
+def _first_pass(run: _Run, paths, output):
+    """Count every line's pages per site (the first of --repeated's two passes), into a scratch
+    folder beside the output that goes when the run ends."""
+    from .repetition import count_corpus
+    from .textio import temp_dir_near
+
+    if paths == ["-"]:
+        raise CleanerError("--repeated reads the corpus twice; give a file, not stdin")
+    with temp_dir_near(output if output not in (None, "-") else None) as scratch:
+        counts = count_corpus(paths[0], run.opts.text_field, run.opts.group_by, run.jobs,
+                              os.path.join(scratch, "keys"))
+        run.opts.repeated = counts.save(os.path.join(scratch, "repeated-lines.bin"))
+        try:
+            yield
+        finally:
+            run.opts.repeated = None
 
 
 def _write_insight(run: _Run, stats: RunStats, report: Optional[str], stats_out: Optional[str], title: str) -> None:
@@ -507,6 +535,51 @@ def rules_test(
     typer.echo(f"{len(tested)} rules, {n} examples: {len(problems)} failed")
     if problems:
         raise typer.Exit(1)
+
+
+@app.command("mine", cls=_Command)
+@_guarded
+def mine_(
+    corpus: Annotated[str, typer.Argument(metavar="PATH", help="A JSONL corpus (plain, .gz or .zst).")],
+    output: Annotated[Optional[str], typer.Option("--output", "-o", metavar="PATH", help="Write the suggested rules here as a pack to review (YAML).")] = None,
+    rules: RulesOpt = [],
+    only_rules: OnlyRulesOpt = [],
+    disable: DisableOpt = [],
+    regex_timeout: TimeoutOpt = 2.0,
+    text_field: TextFieldOpt = "text",
+    id_field: IdFieldOpt = "id",
+    group_by: Annotated[Optional[str], typer.Option("--group-by", metavar="FIELD", help="The field naming a record's site (a URL field gives its host); default: url, then metadata.url.")] = None,
+    top: Annotated[int, typer.Option("--top", metavar="N", min=1, help="How many lines to list.")] = 50,
+    min_pages: Annotated[int, typer.Option("--min-pages", metavar="N", min=2, help="The least pages of its site a line must stand on.")] = 3,
+    jobs: JobsOpt = 0,
+    report: ReportOpt = None,
+):
+    """List the lines that repeat most within sites and that no rule removed, with their counts,
+    sites and example pages; -o writes a suggested rule for each (a general shape where one fits,
+    else the exact line scoped to its site) as a pack to review."""
+    from .mining import mine, suggest_pack, suggest_rule
+    from .textio import temp_dir_near
+
+    std_stream("stdout", sys.stdout)
+    check_targets([corpus], {"-o": output, "--report": report})
+    if not is_jsonl(corpus):
+        raise CleanerError(f"{corpus}: mining reads a JSONL corpus")
+    run = _run(rules, only_rules, disable, regex_timeout, jobs)
+    with temp_dir_near(None) as scratch:
+        mined = mine(corpus, run.cleaner, text_field, group_by, top, min_pages, id_field, run.jobs, scratch)
+    print_mined(mined)
+    if output:
+        with atomic_output(output) as f:
+            f.write(suggest_pack(mined).encode("utf-8"))
+    if report:
+        from types import SimpleNamespace
+
+        from .htmlreport import ReportData
+
+        data = ReportData()
+        data.add_mined([SimpleNamespace(line=m.text, pages=m.pages, groups=m.groups, examples=m.examples,
+                                        suggestion=suggest_rule(m)) for m in mined])
+        _write_insight(run, RunStats(report=data), report, None, f"cleaner mine {corpus}")
 
 
 @app.command("eval", cls=_Command)

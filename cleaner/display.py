@@ -244,3 +244,11 @@ def eval_renderables(s: dict) -> list:
 def print_eval(s: dict, console: Optional[Console] = None) -> None:
     """The eval report (``cleaner.evaluate.summarise``'s dict), on stdout."""
     _emit(console or make_console(), eval_renderables(s))
+
+
+def print_mined(mined, console: Optional[Console] = None) -> None:
+    """Lines that repeat within sites and that no rule removed, most pages first, on stdout."""
+    table = _table(("PAGES", _NUM), ("OF", _NUM), ("SITE", _NAME), ("SITES", _NUM), ("LINE", _WRAP))
+    for m in mined:
+        table.add_row(f"{m.pages:,}", f"{m.group_pages:,}", m.group, str(m.groups), m.text)
+    _emit(console or make_console(), [table])

@@ -36,6 +36,10 @@ class Options:
     want_log: bool = False
     log_text: bool = True  # False: spans and rule ids only, without the removed text
     want_report: bool = False  # keep what --report shows (htmlreport.ReportData) in each chunk's stats
+    repeated: Optional[str] = None  # the saved line counts of a first pass (--repeated), or None
+    repeat_k: int = 3
+    repeat_share: float = 0.1
+    group_by: Optional[str] = None  # the field naming a record's group; None: the host of its URL
 
 
 @dataclass
@@ -147,6 +151,11 @@ def clean_line(clean: Callable, line: bytes, opts: Options, stats: RunStats) -> 
     try:
         record, text, doc = read_record(line, opts)
         result = clean(text)
+        if opts.repeated:
+            from .repetition import group_of, remove_repeated
+
+            result = remove_repeated(text, result, group_of(record, opts.group_by), _counts(opts.repeated),
+                                     opts.repeat_k, opts.repeat_share, clean=clean)
     except (BadRecord, CleanerError) as e:
         return line, b"", str(e)
     stats.add_document(str(doc), text, result)
@@ -158,6 +167,19 @@ def clean_line(clean: Callable, line: bytes, opts: Options, stats: RunStats) -> 
     log = metadata_log(opts.version, result.removals, opts.log_text)
     new = set_member(new, ["metadata", "cleaner"], _dumps(log))
     return new, log_records(doc, result.removals, opts.log_text) if opts.want_log else b"", None
+
+
+_loaded_counts: dict = {}
+
+
+def _counts(path: str):
+    """The first pass's counts, loaded once per process (workers load their own from the file)."""
+    if path not in _loaded_counts:
+        from .repetition import RepeatedLines
+
+        _loaded_counts.clear()
+        _loaded_counts[path] = RepeatedLines.load(path)
+    return _loaded_counts[path]
 
 
 def changed_records(clean: Callable, lines, name: str, opts: Options, stats: RunStats) -> Iterator[tuple]:

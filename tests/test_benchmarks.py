@@ -27,3 +27,8 @@ def test_benchmark_runs(script, args, expect):
 
 def test_memory_benchmark_runs():
     assert "peak memory of clean() over reading the text" in run_bench("bench_memory.py", "--mb", "0.2")
+
+
+def test_repeated_benchmark_runs():
+    out = run_bench("bench_repeated.py", "--cost-only", "--mb", "0.3", "--sites", "20")
+    assert "two-pass / one-pass time" in out and "peak RSS" in out
