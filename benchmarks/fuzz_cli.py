@@ -212,6 +212,7 @@ class Case:
     targets: list = field(default_factory=list)
     stdout_text: Optional[bytes] = None  # complete stdout on exit 0 (text mode)
     stdout_jsonl: Optional[JsonlExpect] = None
+    stdout_gz: bool = False  # stdout carries gzip (an -o NAME.gz that links to stdout)
     notes: list = field(default_factory=list)
 
     def cli(self) -> str:
@@ -695,6 +696,8 @@ def _build_clean_jsonl(b: Builder) -> None:
         _target_for(b, log, log_kind, "log", removals=removals)
         if to_stdout:
             c.stdout_jsonl = expect
+            # -o NAME.gz that is a link to stdout: gzip by its name, onto stdout
+            c.stdout_gz = out_kind == "stdout-link" and ext.endswith(".gz")
     else:
         _target_for(b, output, out_kind, "jsonl", jsonl=None)
         _target_for(b, log, log_kind, "log", removals=0)
@@ -1147,9 +1150,10 @@ def check_case(case: Case, folder: Path, before: dict, res: Outcome) -> dict:
     if case.stdout_text is not None and code == 0 and res.stdout != case.stdout_text:
         bad("output_not_whole", f"stdout: {len(res.stdout)} bytes, expected {len(case.stdout_text)}")
     if case.stdout_jsonl is not None and code in (0, 2) and res.stdout:
-        problem = _jsonl_whole(res.stdout, case.stdout_jsonl)
+        stdout = gzip.decompress(res.stdout) if case.stdout_gz else res.stdout
+        problem = _jsonl_whole(stdout, case.stdout_jsonl)
         if problem is None:
-            for p in _passthrough_problems(res.stdout, case.stdout_jsonl, err):
+            for p in _passthrough_problems(stdout, case.stdout_jsonl, err):
                 bad("jsonl_passthrough", p)
         elif code == 0:
             bad("output_not_whole", f"stdout: {problem}")
