@@ -1,12 +1,12 @@
 """cleaner inside datatrove: a real pipeline on LocalPipelineExecutor, checked against `cleaner clean`."""
 import json
-import os
 import subprocess
 import sys
 
 import pytest
 
-from conftest import ROOT, SAMPLES, read, run_cli
+from conftest import ROOT, SAMPLES, read
+from pipeline_checks import check_against_the_cli, check_stats, output_mtimes, pipeline
 
 datatrove = pytest.importorskip("datatrove")
 
@@ -23,29 +23,6 @@ def corpus(folder, files=4, per_file=60):
     return n
 
 
-def read_jsonl(folder):
-    out = {}
-    for name in sorted(os.listdir(folder)):
-        with open(folder / name, encoding="utf-8") as f:
-            for line in f:
-                r = json.loads(line)
-                out[r["id"]] = r
-    return out
-
-
-def pipeline(tmp_path, **step_options):
-    from datatrove.pipeline.readers import JsonlReader
-    from datatrove.pipeline.writers import JsonlWriter
-
-    from cleaner.integrations.datatrove import CleanerStep
-
-    return [
-        JsonlReader(str(tmp_path / "in"), compression=None, add_file_path=False),
-        CleanerStep(**step_options),
-        JsonlWriter(str(tmp_path / "out"), compression=None),
-    ]
-
-
 def test_pipeline_equals_the_cli_and_its_stats_count_every_removal(tmp_path):
     from datatrove.executor import LocalPipelineExecutor
 
@@ -53,34 +30,13 @@ def test_pipeline_equals_the_cli_and_its_stats_count_every_removal(tmp_path):
     logs = tmp_path / "logs"
     LocalPipelineExecutor(pipeline(tmp_path), tasks=4, workers=2, logging_dir=str(logs)).run()
 
-    got = read_jsonl(tmp_path / "out")
-    assert len(got) == total
-    # The same records through the CLI's JSONL mode.
-    cat = tmp_path / "all.jsonl"
-    cat.write_bytes(b"".join((tmp_path / "in" / f).read_bytes() for f in sorted(os.listdir(tmp_path / "in"))))
-    proc = run_cli("clean", cat, "-o", tmp_path / "cli.jsonl", "--jobs", "1")
-    assert proc.returncode == 0, proc.stderr
-    want = {r["id"]: r for r in map(json.loads, (tmp_path / "cli.jsonl").read_text(encoding="utf-8").splitlines())}
-    removals, by_rule = 0, {}
-    for doc_id, rec in want.items():
-        assert got[doc_id]["text"] == rec["text"]
-        assert got[doc_id].get("metadata", {}).get("cleaner") == rec.get("metadata", {}).get("cleaner")
-        for r in rec.get("metadata", {}).get("cleaner", {}).get("removals", []):
-            removals += 1
-            by_rule[r["rule"]] = by_rule.get(r["rule"], 0) + 1
-    assert removals > 0
-
-    stats = json.loads((logs / "stats.json").read_text())
-    (mine,) = [s for s in stats if "cleaner" in s["name"]]
-    counts = {k: (v["total"] if isinstance(v, dict) else v) for k, v in mine["stats"].items()}
-    assert counts["total"] == total
-    assert counts["removals"] == removals
-    assert {k[len("rule/"):]: v for k, v in counts.items() if k.startswith("rule/")} == by_rule
+    removals, by_rule = check_against_the_cli(tmp_path, total)
+    check_stats(logs, total, removals, by_rule)
 
     # A rerun finds every task completed and leaves the outputs alone.
-    before = {p: p.stat().st_mtime_ns for p in (tmp_path / "out").iterdir()}
+    before = output_mtimes(tmp_path)
     LocalPipelineExecutor(pipeline(tmp_path), tasks=4, workers=2, logging_dir=str(logs)).run()
-    assert {p: p.stat().st_mtime_ns for p in (tmp_path / "out").iterdir()} == before
+    assert output_mtimes(tmp_path) == before
 
 
 def test_drop_empty_and_disabled_rules(tmp_path):
@@ -101,7 +57,7 @@ def test_core_imports_without_datatrove_and_the_adapter_says_what_to_install():
             "try:\n    import cleaner.integrations.datatrove\nexcept ImportError as e:\n    print(e)\n")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.strip() == "cleaner.integrations.datatrove needs datatrove: pip install 'cleaner[datatrove]'"
+    assert proc.stdout.strip() == "cleaner.integrations.datatrove needs datatrove: pip install 'article-cleaner[datatrove]'"
 
 
 def test_dask_recipe_from_the_readme(tmp_path):
