@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-run
 TEST_STAMP := $(VENV)/.installed-test
 
-.PHONY: run test bench bench-corpus bench-datatrove profile eval fuzz clean-venv
+.PHONY: run test bench bench-corpus bench-datatrove profile eval fuzz clean-venv fuzz-idempotence
 
 # Running needs only the package; the tests and benchmarks need the test extra too.
 $(STAMP): pyproject.toml
@@ -48,3 +48,8 @@ fuzz: $(TEST_STAMP)
 
 clean-venv:
 	rm -rf $(VENV)
+
+# The long run of the idempotence fuzzer (1M seeded cases, about 20 minutes on 2 cores; CI runs 3,000
+# of them in tests/test_idempotence.py).
+fuzz-idempotence: $(TEST_STAMP)
+	$(BIN)/python benchmarks/fuzz_idempotence.py --seed $(FUZZ_SEED) --cases 1000000

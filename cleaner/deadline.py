@@ -13,7 +13,10 @@ from __future__ import annotations
 
 import signal
 import threading
+import time
 from typing import Callable, TypeVar
+
+from .model import CleanerError
 
 T = TypeVar("T")
 
@@ -58,3 +61,24 @@ def within(seconds: float, work: Callable[[bool], T]) -> T:
             signal.setitimer(signal.ITIMER_REAL, 0)
     finally:
         signal.signal(signal.SIGALRM, previous)
+
+
+class Budget:
+    """The limit on all the work of cleaning one text, Python included: three times the pattern
+    timeout plus 5 s per million characters - room for a first attempt under the timer (the timeout
+    plus 1 s per million characters) and a second one with a limit on each pattern call, which names
+    a runaway pattern (its whole-text search and its line may each take a timeout) or finishes a
+    slow text. The engine checks it between steps (each rule, each line a rule tries); past it, it
+    gives up with one line. Where no timer can be set (outside the main thread) it is the only limit
+    on Python work."""
+
+    __slots__ = ("ends", "seconds")
+
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+        self.ends = time.monotonic() + seconds
+
+    def check(self) -> None:
+        if time.monotonic() > self.ends:
+            raise CleanerError(f"text not cleaned within {self.seconds:.3g}s, the limit for its size "
+                               "(3 times the timeout plus 5 s per million characters)")

@@ -9,6 +9,7 @@ from typing import Optional
 
 import regex
 
+from .deadline import Budget
 from .model import Rule
 
 # One definition of a line, for the whole tool: a line ends at "\n" ("\r\n" is one ending), as
@@ -16,7 +17,7 @@ from .model import Rule
 # breaks stay inside a line; a line holding one between two pieces of text is "held": never removed
 # whole, and no edit removes the separator, so text on one side never goes with the other.
 SEPARATORS = "\r\v\f\x1c\x1d\x1e\x85\u2028\u2029"
-_SEPARATOR = regex.compile(f"[{SEPARATORS}]")
+SEPARATOR = _SEPARATOR = regex.compile(f"[{SEPARATORS}]")
 
 
 def _any_separator(text: str) -> bool:
@@ -39,8 +40,8 @@ class Document:
     that hold a line separator between text (see SEPARATORS), as they are now.
     """
 
-    __slots__ = ("text", "timeout", "n", "starts", "orig", "texts", "blank", "has_final_eol", "dropped", "pieces",
-                 "held", "_repeats", "_repeated", "_dropped_by", "_past_removed")
+    __slots__ = ("text", "timeout", "budget", "n", "starts", "orig", "texts", "blank", "has_final_eol", "dropped", "pieces",
+                 "held", "_repeats", "_repeated", "_stale", "_live", "_dropped_by", "_past_removed")
 
     def __init__(self, text: str, timeout: Optional[float] = None):
         parts = text.split("\n")
@@ -55,6 +56,7 @@ class Document:
                      for i, p in enumerate(parts)]
         self.text = text
         self.timeout = timeout  # the time limit of one pattern call; None under a deadline for the whole text
+        self.budget = Budget(float("inf"))  # the limit on all the work, checked between steps (engine.py)
         self.n = len(parts)
         self.orig = parts
         self.texts = list(parts)  # current content of each line
@@ -64,8 +66,10 @@ class Document:
         self.held: set[int] = set()
         if _any_separator(text):  # most texts hold none
             self.held = {i for i, p in enumerate(parts) if holds_separator(p)}
-        self._repeats: dict[str, list[tuple[int, int]]] = {}
+        self._repeats: dict[str, list[int]] = {}  # text (ends stripped) -> the lines holding it, if more than one
         self._repeated: Optional[set[int]] = None
+        self._stale = False  # a line was edited since the index of repeats was built
+        self._live: Optional[_Counts] = None  # lines still there and not blank, counted (for repeats)
         self._dropped_by: dict[str, list[int]] = {}  # rule id or category -> the lines it removed
         self._past_removed: dict[tuple, tuple[int, set[int]]] = {}
 
@@ -78,41 +82,52 @@ class Document:
         return min(self.starts[i + 1], len(self.text))
 
     def repeats_above(self, i: int, within: int) -> bool:
-        """Whether line i's input text (ends stripped) stands on one of the ``within`` non-blank
-        input lines above it."""
+        """Whether line i's text, as edits left it (ends stripped), stands on one of the ``within``
+        non-blank lines still there above it. A removed line is absent: it neither counts nor
+        matches, exactly as in the output, where it is gone - so cleaning the output again finds the
+        same repeats (idempotence)."""
         if i not in self.repeated_lines():
             return False
-        places = self._repeats[self.orig[i].strip()]
-        at = bisect_left(places, (i,))  # ranks grow with lines: the nearest place above is enough
-        return places[at][1] - places[at - 1][1] <= within
+        places = self._repeats[self.texts[i].strip()]
+        at = bisect_left(places, i) - 1
+        dropped = self.dropped
+        while at >= 0 and places[at] in dropped:  # the nearest copy above that is still there
+            at -= 1
+        if at < 0:
+            return False
+        if self._live is None:
+            self._live = _Counts(self.n, (k for k in range(self.n) if not self.blank[k] and k not in dropped))
+        # Lines still there strictly between the copy and line i: fewer than ``within``.
+        return self._live.prefix(i) - self._live.prefix(places[at] + 1) < within
 
     def repeated_lines(self) -> set[int]:
-        """Lines whose input text (ends stripped) also stands on some earlier line; the index of
-        repeats is built once per document, on first use, and holds only the texts that repeat
-        (line, rank: how many non-blank lines come before it), so that a long text of distinct
-        lines costs one set of its lines, for a moment."""
-        if self._repeated is None:
+        """Lines whose text (as edits left it, ends stripped) also stands on some earlier line,
+        removed or not. The index of repeats is built on first use and again after edits, and holds
+        only the texts that repeat, so that a long text of distinct lines costs one set of its
+        lines, for a moment."""
+        if self._repeated is None or self._stale:
             seen: set[str] = set()
             again: set[str] = set()
-            for line in self.orig:
+            for line in self.texts:
                 t = line.strip()
                 if t in seen:
                     again.add(t)
                 elif t:
                     seen.add(t)
             del seen
-            self._repeated, rank = set(), 0
+            self._repeats, self._repeated, self._stale = {}, set(), False
             if again:
-                for k, line in enumerate(self.orig):
+                for k, line in enumerate(self.texts):
                     t = line.strip()
                     if t in again:
-                        self._repeats.setdefault(t, []).append((k, rank))
-                    rank += bool(t)
-                self._repeated = {k for places in self._repeats.values() for k, _ in places[1:]}
+                        self._repeats.setdefault(t, []).append(k)
+                self._repeated = {k for places in self._repeats.values() for k in places[1:]}
         return self._repeated
 
     def drop(self, i: int, rule: Rule) -> None:
         """Line i goes whole, removed by ``rule``."""
+        if self._live is not None and i not in self.dropped and not self.blank[i]:
+            self._live.add(i, -1)
         self.dropped[i] = rule
         self._dropped_by.setdefault(rule.id, []).append(i)
         if rule.category != rule.id:
@@ -176,12 +191,17 @@ def edit_line(doc: Document, li: int, edits: list[tuple[int, int, str]], rule: R
         edits = [e for e in edits if _SEPARATOR.search(line, e[0], e[1]) is None]
         if not edits:
             return False
+    if "\r" in doc.texts[li] or any("\r" in e[2] for e in edits):
+        edits = _no_exposed_cr(doc, li, edits)
+        if not edits:
+            return False
     pieces = doc.pieces.get(li) or [[doc.starts[li], doc.end(li), doc.orig[li], None]]
-    for cs, ce, repl in sorted(edits, reverse=True):  # right to left: earlier offsets stay valid
-        pieces = _edit_pieces(pieces, cs, ce, repl, (rule, detail))
-    doc.pieces[li] = pieces
+    doc.pieces[li] = pieces = _edit_pieces(pieces, edits, (rule, detail), doc.text)
     doc.texts[li] = text = "".join(p[2] for p in pieces)
-    doc.blank[li] = not text or text.isspace()
+    was_blank, doc.blank[li] = doc.blank[li], not text or text.isspace()
+    doc._stale = doc._repeated is not None
+    if doc._live is not None and was_blank != doc.blank[li] and li not in doc.dropped:
+        doc._live.add(li, 1 if was_blank else -1)
     if holds_separator(text):  # an edit may bring a separator, or take away the text on one side
         doc.held.add(li)
     else:
@@ -189,38 +209,123 @@ def edit_line(doc: Document, li: int, edits: list[tuple[int, int, str]], rule: R
     return True
 
 
-def _edit_pieces(pieces: list, cs: int, ce: int, repl: str, tag) -> list:
-    before, after = [], []
-    lo = hi = None
-    prefix = suffix = ""
-    pos = 0
-    for p in pieces:
-        p0, p1 = pos, pos + len(p[2])
-        pos = p1
-        if p[3] is None:  # input text, one to one: split it exactly at the edit's ends
-            if p1 <= cs:
-                before.append(p)
-            elif p0 >= ce:
-                after.append(p)
-            else:
+def _no_exposed_cr(doc: Document, li: int, edits: list) -> list:
+    """The edits, less those at the end of the line that would leave it ending in a "\r" it did not
+    end in: before the line ending, that "\r" would become part of it ("Click here\r \n" less its
+    space reads as "Click here" with a CRLF ending), and cleaning the output again would see another
+    line. The last line too: once the lines after it go, it may end the output without a line
+    ending, and the same edit must be refused there as well."""
+    line = doc.texts[li]
+    if line.endswith("\r"):
+        return edits
+    edits = sorted(edits)
+    while edits:
+        out, pos = [], 0
+        for cs, ce, repl in edits:
+            out.append(line[pos:cs])
+            out.append(repl)
+            pos = ce
+        out.append(line[pos:])
+        if not "".join(out).endswith("\r"):
+            break
+        edits.pop()  # the edit nearest the end goes: the line keeps what it had there
+    return edits
+
+
+def _edit_pieces(pieces: list, edits, tag, source: str) -> list:
+    """The pieces of a line after ``edits`` (non-overlapping, in the line's current coordinates),
+    applied right to left as if one at a time, so that earlier offsets stay valid. Pieces left of
+    the edit at hand wait on a stack, pieces right of it are done: each piece is looked at a bounded
+    number of times, and input text is cut out of ``source`` (the input, which input pieces are
+    slices of) only once, at the end: a line with k edits costs O(k), not O(k^2)."""
+    left = list(pieces)
+    at = [0]  # where each piece of ``left`` starts in the current text
+    for p in left:
+        at.append(at[-1] + _length(p))
+    at.pop()
+    right: list = []  # finished pieces, last first
+    for cs, ce, repl in sorted(edits, reverse=True):
+        before_split, after_split = None, None
+        lo = hi = None
+        prefix = suffix = ""
+        while left:
+            p, p0 = left[-1], at[-1]
+            p1 = p0 + _length(p)
+            if p[3] is None:  # input text, one to one: split it exactly at the edit's ends
+                if p1 <= cs:
+                    break
+                left.pop(), at.pop()
+                if p0 >= ce:
+                    right.append(p)
+                    continue
                 if cs > p0:
-                    before.append([p[0], p[0] + cs - p0, p[2][: cs - p0], None])
+                    before_split = [p[0], p[0] + cs - p0, None, None]  # text cut out at the end
                 if ce < p1:
-                    after.append([p[0] + ce - p0, p[1], p[2][ce - p0:], None])
+                    after_split = [p[0] + ce - p0, p[1], None, None]
                 a, b = p[0] + max(cs, p0) - p0, p[0] + min(ce, p1) - p0
                 lo = a if lo is None else min(lo, a)
                 hi = b if hi is None else max(hi, b)
-        elif (p0 < ce and p1 > cs) or (p0 == p1 and cs < p0 < ce):  # an earlier change: absorb it
-            lo = p[0] if lo is None else min(lo, p[0])
-            hi = p[1] if hi is None else max(hi, p[1])
-            if cs > p0:
-                prefix = p[2][: cs - p0]
-            if ce < p1:
-                suffix = p[2][ce - p0:]
-        elif p1 <= cs:
-            before.append(p)
-        else:
-            after.append(p)
-    if lo is None:  # an insertion between two pieces
-        lo = hi = after[0][0] if after else before[-1][1]
-    return before + [[lo, hi, prefix + repl + suffix, tag]] + after
+            elif (p0 < ce and p1 > cs) or (p0 == p1 and cs < p0 < ce):  # an earlier change: absorb it
+                left.pop(), at.pop()
+                lo = p[0] if lo is None else min(lo, p[0])
+                hi = p[1] if hi is None else max(hi, p[1])
+                if cs > p0:
+                    prefix = p[2][: cs - p0]
+                if ce < p1:
+                    suffix = p[2][ce - p0:]
+            elif p1 <= cs:
+                break
+            else:
+                left.pop(), at.pop()
+                right.append(p)
+        if after_split is not None:
+            right.append(after_split)
+        start = at[-1] + _length(left[-1]) if left else 0
+        while lo is None and cs == ce and right and not _length(right[-1]):  # an empty change where text goes in: before it
+            left.append(right.pop()), at.append(start)
+        if before_split is not None:
+            left.append(before_split), at.append(start)
+            start += _length(before_split)
+        if lo is None:  # an insertion between two pieces
+            lo = hi = right[-1][0] if right else left[-1][1]
+        left.append([lo, hi, prefix + repl + suffix, tag]), at.append(start)
+    left.extend(reversed(right))
+    for p in left:
+        if p[2] is None:
+            p[2] = source[p[0]:p[1]]
+    return left
+
+
+def _length(piece: list) -> int:
+    return piece[1] - piece[0] if piece[3] is None else len(piece[2])
+
+
+class _Counts:
+    """How many of the lines 0..n-1 are marked, before any line, as marks come and go: a Fenwick
+    tree, O(log n) a question or a change, built in O(n)."""
+
+    __slots__ = ("tree",)
+
+    def __init__(self, n: int, marked):
+        tree = array("q", bytes(8 * (n + 1)))
+        for k in marked:
+            tree[k + 1] = 1
+        for k in range(1, n + 1):  # each node passes its sum up to its parent
+            parent = k + (k & -k)
+            if parent <= n:
+                tree[parent] += tree[k]
+        self.tree = tree
+
+    def add(self, i: int, delta: int) -> None:
+        tree, k, n = self.tree, i + 1, len(self.tree) - 1
+        while k <= n:
+            tree[k] += delta
+            k += k & -k
+
+    def prefix(self, i: int) -> int:
+        """How many of the lines before line i are marked."""
+        tree, total = self.tree, 0
+        while i > 0:
+            total += tree[i]
+            i -= i & -i
+        return total

@@ -13,8 +13,8 @@ from typing import Optional, Sequence
 import regex
 
 from . import normalise
-from .document import Document, edit_line
-from .deadline import Overrun, within
+from .document import SEPARATOR, Document, edit_line
+from .deadline import Budget, Overrun, within
 from .gate import Gate
 from .log import build_log
 from .model import CleanResult, CleanerError, Neighbour, Removal, Rule, apply_removals
@@ -106,24 +106,30 @@ class Engine:
         return CleanResult(apply_removals(text, removals), tuple(removals))
 
     def _removals(self, text: str) -> list[Removal]:
+        # One limit for all the work on a text, Python included (see deadline.Budget): room for a
+        # first attempt under a timer and a second that names a runaway pattern.
+        limit = self.timeout + len(text) * 1e-6
+        budget = Budget(3 * self.timeout + len(text) * 5e-6)
         doc = Document(text, self.timeout)
+        doc.budget = budget
         cands = self._gate.candidates(doc)
         if not cands:
             return []
         if sum(map(len, cands.values())) <= FEW_TESTS:
             return self._run(doc, cands)  # a time limit on each of a few calls is cheaper than a timer
         # One deadline for the whole text instead of a time limit on every pattern call (see
-        # deadline.py); it allows for long texts. If it passes, the text is cleaned again with a
-        # limit on each call, which either finds the runaway pattern or was only a slow text.
+        # deadline.py). If it passes, the text is cleaned again with a limit on each call, which
+        # either finds the runaway pattern or was only a slow text, within what is left of the budget.
         def run(armed: bool) -> list[Removal]:
             if armed:
                 doc.timeout = None
             return self._run(doc, cands)
         try:
-            return within(self.timeout + len(text) * 1e-6, run)
+            return within(limit, run)
         except Overrun:
             doc = cands = None  # the first attempt's state goes before the second is built
             doc = Document(text, self.timeout)
+            doc.budget = budget
             return self._run(doc, self._gate.candidates(doc))
 
     def _run(self, doc: Document, cands: dict[int, set[int]]) -> list[Removal]:
@@ -139,6 +145,7 @@ class Engine:
         for _ in range(MAX_ROUNDS):
             now = _Changes(doc)
             for ri in range(len(self.rules)):  # in order; an edit may give a later rule its first candidate
+                doc.budget.check()
                 if self.exhaustive:
                     pool = cands.get(ri)
                     if pool:
@@ -182,7 +189,10 @@ class Engine:
         texts, search, timeout = doc.texts, rule.pattern.search, doc.timeout
         w = rule.when
         structure, content = self._structure[ri], self._content[ri]
+        check = doc.budget.check
+
         def holds(li):  # structure first (cheap, and usually false), then the pattern, then the rest
+            check()
             return ((not structure or self._conditions_hold(rule, doc, li, cheap=True))
                     and (search(texts[li]) if timeout is None else self._call(rule, search, texts[li], li + 1, timeout))
                     and (not content or self._conditions_hold(rule, doc, li)))
@@ -206,14 +216,14 @@ class Engine:
             hits = _runs(hits, doc, rule.when.min_run)
         changed = set()
         for li in hits:
+            check()
             if rule.action == "drop":
                 doc.drop(li, rule)
                 changed.add(li)
                 continue
             line = texts[li]
             if rule.action == "fix-encoding":
-                fixed, detail = normalise.fix_encoding(line)
-                edits = normalise.diff_spans(line, fixed)
+                edits, detail = _repair(line, li in doc.held)
             else:
                 repl = rule.replacement if rule.action == "replace" else ""
                 matches = self._call(rule, _all_matches(rule), line, li + 1, doc.timeout)
@@ -221,8 +231,11 @@ class Engine:
                 edits, detail = [e for e in edits if line[e[0]:e[1]] != e[2]], ""
             was_blank = doc.blank[li]
             if edits and edit_line(doc, li, edits, rule, detail):
-                if doc.blank[li] and not was_blank:
-                    doc.drop(li, rule)  # nothing left of the line: it goes whole
+                # Nothing left of the line: it goes whole. So does a last line without a line ending
+                # that an edit leaves blank: kept, it would end the output in a line ending the input
+                # did not have ("no final newline in, none out").
+                if doc.blank[li] and (not was_blank or (li == doc.n - 1 and not doc.has_final_eol)):
+                    doc.drop(li, rule)
                 changed.add(li)
                 self._gate.retrigger(doc, li, cands)
         return changed
@@ -260,6 +273,7 @@ class Engine:
                 spans.setdefault(around[k], tuple(around[k:k + n]))
         taken: set[int] = set()
         for first in sorted(spans):
+            doc.budget.check()
             span = spans[first]
             if any(i in taken for i in span) or doc.blank[span[0]] or doc.blank[span[-1]]:
                 continue
@@ -283,6 +297,7 @@ class Engine:
                 continue
             side, passed = set(), 0
             for li in order:
+                doc.budget.check()
                 if li in doc.dropped or doc.blank[li]:
                     continue
                 if li in pool and holds(li):
@@ -323,13 +338,17 @@ class Engine:
         return True
 
     def _neighbour_ok(self, rule: Rule, cond: Neighbour, doc: Document, order, cheap: bool = False) -> bool:
+        # A side that asks for no removal (neither `removed: true` nor `removed_by`) sees removed
+        # lines as absent, as the output will: it looks past them to the nearest line still there,
+        # so that its verdict is the same when the output is cleaned again (idempotence).
+        absent = cond.skip_removed or not (cond.removed or cond.removed_by)
         found, gap = None, False
         for i in order:
             if doc.blank[i] and i not in doc.dropped:
                 gap = True
                 continue
             by = doc.dropped.get(i)
-            if by is not None and (cond.skip_removed or (
+            if by is not None and (absent or (
                     cond.skip_other_removed and by.id not in cond.removed_by and by.category not in cond.removed_by)):
                 continue
             found = i
@@ -352,6 +371,28 @@ class Engine:
         if cond.not_pattern is not None and self._call(rule, cond.not_pattern.search, text, found + 1, doc.timeout):
             return False
         return True
+
+
+def _repair(line: str, held: bool) -> tuple[list, str]:
+    """ftfy's repair of a line as edits, and its steps. On a line held by a line separator, each
+    piece between separators is repaired on its own: no edit may take a separator (document.py),
+    and a repair with one of its edits left out could be half made, and made again on the next
+    pass (an insertion kept, the deletion beside it refused)."""
+    if not held:
+        fixed, detail = normalise.fix_encoding(line)
+        return normalise.diff_spans(line, fixed), detail
+    edits, details, pos = [], [], 0
+    for m in [*SEPARATOR.finditer(line), None]:
+        end = m.start() if m is not None else len(line)
+        piece = line[pos:end]
+        fixed, detail = normalise.fix_encoding(piece)
+        if fixed != piece:
+            edits.extend((pos + a, pos + b, new) for a, b, new in normalise.diff_spans(piece, fixed))
+            if detail not in details:
+                details.append(detail)
+        if m is not None:
+            pos = m.end()
+    return edits, "; ".join(details)
 
 
 def _all_matches(rule: Rule):
@@ -427,7 +468,8 @@ def _has_content(w) -> bool:
 def _wide(rule: Rule) -> bool:
     """Whether a rule's verdict on a line can change when any other line changes, not only its neighbours."""
     w = rule.when
-    return rule.window > 1 or any(x is not None for x in (w.first, w.last, w.min_run))
+    # A repeat counts the lines still there between two copies: any removal between them counts.
+    return rule.window > 1 or any(x is not None for x in (w.first, w.last, w.min_run, w.repeated_within))
 
 
 def _still_there(doc: Document, li: int, step: int, most: int) -> list[int]:

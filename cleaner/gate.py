@@ -142,6 +142,11 @@ class Gate:
                     cands.setdefault(ri, set()).add(li)
                 elif pool is not None:
                     pool.discard(li)
+        for ri in self._ungated if not doc.blank[li] else ():
+            # An ungated rule may have been skipped for the whole text by its whole-text search; the
+            # line as the edit left it is new text, which that search never saw (a "Â\ufeff™" whose
+            # invisible character goes is mojibake only then).
+            cands.setdefault(ri, set()).add(li)
         for limit, rules in self._shape if not doc.blank[li] else ():
             if len(line) <= limit:
                 group = cands.get(rules[0])

@@ -32,17 +32,31 @@ def _tidy_blank_lines(doc: Document) -> dict[int, Rule]:
         blanks = [k for s in segments for k in s]
         at_edge = i == 0 or j == n
         keep = set() if at_edge or not blanks else set(max(segments, key=len))
-        for k in blanks:
-            if k not in keep:
-                owner[k] = _nearest_owner(owner, range(i, j), k)
+        going = {k for k in blanks if k not in keep}
+        if going:
+            owner.update(_blank_owners(owner, i, j, going))
     return owner
 
 
-def _nearest_owner(owner: dict, region: range, k: int) -> Rule:
-    for m in [*range(k - 1, region.start - 1, -1), *range(k + 1, region.stop)]:
-        if m in owner:
-            return owner[m]
-    raise AssertionError("a region without removals")
+def _blank_owners(owner: dict, start: int, stop: int, going: set) -> dict:
+    """The rule each blank line of ``going`` goes under: the nearest removed line above it in the
+    region, or, for blank lines above the region's first removal, that removal. One sweep, so that a
+    region of many removals and blank lines costs its length, not its length squared."""
+    out: dict = {}
+    last, pending = None, []
+    for k in range(start, stop):
+        if k in going:
+            if last is None:
+                pending.append(k)
+            else:
+                out[k] = last
+        elif k in owner:
+            last = owner[k]
+            out.update((p, last) for p in pending)  # blank lines above the first removal
+            pending = []
+    if pending:
+        raise AssertionError("a region without removals")
+    return out
 
 
 def build_log(doc: Document) -> list[Removal]:

@@ -41,7 +41,55 @@ def fix_encoding(text: str) -> tuple[str, str]:
     return fixed, described
 
 
+# Up to this many characters (old and new together), a line's edits are difflib's, exactly; difflib
+# takes time that grows faster than the square of the length, so a longer line is cut at stretches
+# both texts share and difflib sees only what lies between them.
+EXACT = 600
+_SYNC = 8  # characters both texts must share to count as back in step
+_REACH = 48  # how far apart the two may get before they are back in step
+
+
 def diff_spans(old: str, new: str) -> list[tuple[int, int, str]]:
-    """The smallest edits (offsets into ``old``) that turn ``old`` into ``new``."""
+    """The smallest edits (offsets into ``old``) that turn ``old`` into ``new``; on a long line,
+    small edits found in time linear in its length."""
+    if len(old) + len(new) <= EXACT:
+        return _difflib(old, new, 0, 0)
+    edits: list[tuple[int, int, str]] = []
+    i = j = 0
+    n, m = len(old), len(new)
+    while True:
+        while i < n and j < m and old[i] == new[j]:
+            i += 1
+            j += 1
+        if i == n and j == m:
+            return edits
+        step = _back_in_step(old, new, i, j)
+        if step is None:  # out of step for good: the rest is one edit
+            edits.append((i, n, new[j:]))
+            return edits
+        a, b = step
+        edits.extend(_difflib(old[i:i + a], new[j:j + b], i, j))
+        i, j = i + a, j + b
+
+
+def _back_in_step(old: str, new: str, i: int, j: int):
+    """The nearest (a, b), fewest characters skipped first, after which old[i + a:] and new[j + b:]
+    start with the same ``_SYNC`` characters (or are the same to their ends)."""
+    n, m = len(old), len(new)
+    for d in range(1, 2 * _REACH + 1):
+        for a in range(min(d, _REACH), max(-1, d - _REACH - 1), -1):
+            b = d - a
+            x, y = i + a, j + b
+            if x > n or y > m:
+                continue
+            if n - x >= _SYNC and m - y >= _SYNC:
+                if old[x:x + _SYNC] == new[y:y + _SYNC]:
+                    return a, b
+            elif old[x:] == new[y:]:
+                return a, b
+    return None
+
+
+def _difflib(old: str, new: str, i0: int, j0: int) -> list[tuple[int, int, str]]:
     matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
-    return [(i1, i2, new[j1:j2]) for tag, i1, i2, j1, j2 in matcher.get_opcodes() if tag != "equal"]
+    return [(i0 + i1, i0 + i2, new[j1:j2]) for tag, i1, i2, j1, j2 in matcher.get_opcodes() if tag != "equal"]

@@ -32,3 +32,7 @@ def test_memory_benchmark_runs():
 def test_repeated_benchmark_runs():
     out = run_bench("bench_repeated.py", "--cost-only", "--mb", "0.3", "--sites", "20")
     assert "two-pass / one-pass time" in out and "peak RSS" in out
+
+
+def test_scaling_benchmark_runs():
+    assert "largest time ratio a doubling" in run_bench("bench_scaling.py", "--mb", "0.1", "--steps", "2")

@@ -243,3 +243,66 @@ def test_a_replacement_with_good_groups_loads_and_works(tmp_path, replacement, r
     p = one_rule(tmp_path, f'    action: replace\n    replacement: "{replacement}"\n    triggers: [ab]\n',
                  pattern="(?P<name>a)(b)")
     assert Cleaner(rules=[p], check=False).clean("x ab y\n").text == f"x {result} y\n"
+
+
+# --- linear time, and one limit on all the work on a text (issue #10)
+
+def _best_seconds(text: str, runs: int = 3) -> float:
+    best = float("inf")
+    for _ in range(runs):
+        t = time.perf_counter()
+        _LONG.clean(text)
+        best = min(best, time.perf_counter() - t)
+    return best
+
+
+_LONG = Cleaner(timeout=60.0)  # the per-text limit must not stop these texts on a busy machine
+
+
+@pytest.mark.parametrize("make", [
+    lambda k: "word\u00a0" * k + "end.\n",                       # k edits in one line (the edit pieces)
+    lambda k: "Line of the story\n\nAdvertisement\n\n" * (k // 2),  # k lines alternating with ads (the blank lines they leave)
+    lambda k: "Firefighters battle the blaze near the town of Kineta\n" * k,  # k repeats (the repeat index)
+], ids=["nbsp-in-one-line", "alternating-advertisement", "repeated-caption"])
+def test_clean_time_grows_linearly(make):
+    # 32,000 against 4,000 in the same test: linear is 8x, quadratic 64x; 20x leaves room for noise.
+    small, large = make(4000), make(32000)
+    _best_seconds(small, 1)  # warm up
+    ratio = _best_seconds(large, 2) / _best_seconds(small)
+    assert ratio < 20, f"32k/4k time ratio {ratio:.1f} (linear: 8)"
+
+
+def test_all_the_work_on_a_text_is_under_one_limit_that_ends_in_one_line(monkeypatch):
+    # Outside the main thread no timer guards the text: the budget alone stops the Python work.
+    import threading
+    import cleaner.engine as engine
+    from cleaner.deadline import Budget
+
+    monkeypatch.setattr(engine, "Budget", lambda seconds: Budget(0.0))
+    text = "The story goes on, line after line.\n" * 2000 + "Advertisement\n"
+    errors = []
+    worker = threading.Thread(target=lambda: errors.append(_catch(text)))
+    worker.start()
+    worker.join(30)
+    (message,) = errors
+    assert message.startswith("text not cleaned within 0s, the limit for its size") and "\n" not in message
+
+
+def test_the_attempt_after_a_deadline_overrun_is_bounded_too(monkeypatch):
+    # The timer passing used to start a second attempt with no limit at all on Python work.
+    import cleaner.engine as engine
+    from cleaner.deadline import Budget, Overrun
+
+    def overrun(seconds, work):
+        raise Overrun
+    monkeypatch.setattr(engine, "within", overrun)
+    monkeypatch.setattr(engine, "Budget", lambda seconds: Budget(0.0))
+    assert _catch("The story goes on, line after line.\n" * 2000 + "Advertisement\n").startswith("text not cleaned within")
+
+
+def _catch(text: str) -> str:
+    try:
+        clean(text)
+    except CleanerError as e:
+        return str(e)
+    return "no error"

@@ -73,13 +73,16 @@ class CleanerStep(PipelineStep):
             self._cleaner = Cleaner(**self.config, check=False)
         return self._cleaner
 
+    def clean_document(self, doc):
+        """The CleanResult for one document (a subclass may add a stage: see datatrove_repeated)."""
+        return self.cleaner.clean(doc.text)
+
     def run(self, data: DocumentsPipeline, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
-        cleaner = self.cleaner
-        version = version_of(cleaner)
+        version = version_of(self.cleaner)
         for doc in data:
             self.stat_update("total")
             with self.track_time():
-                result = cleaner.clean(doc.text)
+                result = self.clean_document(doc)
             if result.removals:
                 doc.text = result.text
                 doc.metadata["cleaner"] = metadata_log(version, result.removals, self.log_text)

@@ -31,7 +31,6 @@ except ImportError as e:  # pragma: no cover - exercised in a test that hides da
         "cleaner.integrations.datatrove_repeated needs datatrove: pip install 'article-cleaner[datatrove]'"
     ) from e
 
-from ..jsonl import metadata_log, version_of
 from ..repetition import DEFAULT_K, DEFAULT_SHARE, SHARDS, LineCounter, RepeatedLines, group_of, remove_repeated
 from .datatrove import CleanerStep
 
@@ -120,26 +119,7 @@ class RepeatedCleanerStep(CleanerStep):
             self._repeated = load_counts(self.counts_folder)
         return self._repeated
 
-    def run(self, data: DocumentsPipeline, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
+    def clean_document(self, doc):
         cleaner = self.cleaner
-        repeated = self.repeated
-        version = version_of(cleaner)
-        for doc in data:
-            self.stat_update("total")
-            with self.track_time():
-                text = doc.text
-                result = remove_repeated(text, cleaner.clean(text), group_of(_record(doc), self.group_by),
-                                         repeated, k=self.k, share=self.share, clean=cleaner.clean)
-            if result.removals:
-                doc.text = result.text
-                doc.metadata["cleaner"] = metadata_log(version, result.removals, self.log_text)
-                self.stat_update("changed")
-                self.stat_update("removals", value=len(result.removals))
-                for r in result.removals:
-                    self.stat_update(f"rule/{r.rule}", f"category/{r.category}")
-            else:
-                self.stat_update("unchanged")
-            if self.drop_empty and not doc.text.strip():
-                self.stat_update("dropped_empty")
-                continue
-            yield doc
+        return remove_repeated(doc.text, cleaner.clean(doc.text), group_of(_record(doc), self.group_by),
+                               self.repeated, k=self.k, share=self.share, clean=cleaner.clean)
