@@ -65,12 +65,12 @@ def within(seconds: float, work: Callable[[bool], T]) -> T:
 
 class Budget:
     """The limit on all the work of cleaning one text, Python included: three times the pattern
-    timeout plus 5 s per million characters - room for a first attempt under the timer (the timeout
-    plus 1 s per million characters) and a second one with a limit on each pattern call, which names
-    a runaway pattern (its whole-text search and its line may each take a timeout) or finishes a
-    slow text. The engine checks it between steps (each rule, each line a rule tries); past it, it
-    gives up with one line. Where no timer can be set (outside the main thread) it is the only limit
-    on Python work."""
+    timeout, plus 1 s, plus 5 s per million characters - room for a first attempt under the timer
+    (the timeout plus 1 s per million characters) and a second one with a limit on each pattern
+    call, which names a runaway pattern (its whole-text search and its line may each take a
+    timeout) or finishes a slow text; the 1 s is slack for a busy machine. The engine checks it
+    between steps (each rule, each line a rule tries); past it, it gives up with one line. Where no
+    timer can be set (outside the main thread) it is the only limit on Python work."""
 
     __slots__ = ("ends", "seconds")
 
@@ -81,4 +81,4 @@ class Budget:
     def check(self) -> None:
         if time.monotonic() > self.ends:
             raise CleanerError(f"text not cleaned within {self.seconds:.3g}s, the limit for its size "
-                               "(3 times the timeout plus 5 s per million characters)")
+                               "(3 times the timeout, plus 1 s, plus 5 s per million characters)")

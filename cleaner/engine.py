@@ -109,7 +109,7 @@ class Engine:
         # One limit for all the work on a text, Python included (see deadline.Budget): room for a
         # first attempt under a timer and a second that names a runaway pattern.
         limit = self.timeout + len(text) * 1e-6
-        budget = Budget(3 * self.timeout + len(text) * 5e-6)
+        budget = Budget(3 * self.timeout + 1.0 + len(text) * 5e-6)
         doc = Document(text, self.timeout)
         doc.budget = budget
         cands = self._gate.candidates(doc)
