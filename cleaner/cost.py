@@ -12,6 +12,8 @@ import time
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
+from .document import Document
+from .gate import Gate
 from .model import Rule
 
 #: Each rule is timed for at least this long (seconds), for a stable figure.
@@ -26,23 +28,26 @@ class RuleCost:
     ms_per_mb: float  # milliseconds the rule's searches take per MB of sample text
 
 
+def _tried_lines(rules: Sequence[Rule], lines: list[str]) -> dict[int, list[str]]:
+    """Each rule's lines, as the engine's own gate picks them (no whole-text skip: every line counts)."""
+    doc = Document("\n".join(lines))
+    cands = Gate(rules, lambda rule, doc: True).candidates(doc)
+    return {ri: [lines[li] for li in sorted(found)] for ri, found in cands.items()}
+
+
 def gate_allows(rule: Rule, line: str) -> bool:
     """Whether the engine's gate lets ``rule`` try ``line`` (trigger words and shape length)."""
-    if rule.max_length is not None and len(line) > rule.max_length:
-        return False
-    if rule.triggers:
-        lower = line.lower()
-        return any(t in lower for t in rule.triggers)
-    return True
+    return bool(_tried_lines([rule], [line]).get(0))
 
 
 def pattern_costs(rules: Sequence[Rule], lines: Iterable[str]) -> list[RuleCost]:
     """Each rule's cost on ``lines``, in rule order."""
     lines = [line for line in lines if line.strip()]
     megabytes = max(sum(len(line.encode("utf-8")) + 1 for line in lines) / 1e6, 1e-9)
+    tried_by = _tried_lines(rules, lines)
     out = []
-    for rule in rules:
-        tried = [line for line in lines if gate_allows(rule, line)]
+    for ri, rule in enumerate(rules):
+        tried = tried_by.get(ri, [])
         per_try = _time_searches(rule.pattern, tried) if tried else 0.0
         out.append(RuleCost(rule.id, len(tried), per_try * 1e6, per_try * len(tried) * 1e3 / megabytes))
     return out
