@@ -537,6 +537,16 @@ def rules_test(
         raise typer.Exit(1)
 
 
+@rules_app.command("conditions", cls=_Command)
+@_guarded
+def rules_conditions():
+    """The conditions a rule's `when` may name, as a Markdown table (the README's)."""
+    from .conditions import markdown_table
+
+    std_stream("stdout", sys.stdout)
+    typer.echo(markdown_table())
+
+
 @app.command("mine", cls=_Command)
 @_guarded
 def mine_(

@@ -15,6 +15,7 @@ from typing import Iterable, Sequence
 from .document import Document
 from .gate import Gate
 from .model import Rule
+from .plan import compile_plans
 
 #: Each rule is timed for at least this long (seconds), for a stable figure.
 MIN_TIME = 0.005
@@ -31,7 +32,7 @@ class RuleCost:
 def _tried_lines(rules: Sequence[Rule], lines: list[str]) -> dict[int, list[str]]:
     """Each rule's lines, as the engine's own gate picks them (no whole-text skip: every line counts)."""
     doc = Document("\n".join(lines))
-    cands = Gate(rules, lambda rule, doc: True).candidates(doc)
+    cands = Gate(compile_plans(rules)).candidates(doc)
     return {ri: [lines[li] for li in sorted(found)] for ri, found in cands.items()}
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import signal
 import threading
 import time
-from typing import Callable, TypeVar
+from typing import Callable, Optional, TypeVar
 
 from .model import CleanerError
 
@@ -82,3 +82,24 @@ class Budget:
         if time.monotonic() > self.ends:
             raise CleanerError(f"text not cleaned within {self.seconds:.3g}s, the limit for its size "
                                "(3 times the timeout, plus 1 s, plus 5 s per million characters)")
+
+
+class Limits:
+    """The limits a text is cleaned under, passed to all the work on it: ``timeout`` on each
+    pattern call (None while one deadline covers the whole text) and the ``budget`` of all work."""
+
+    __slots__ = ("timeout", "budget")
+
+    def __init__(self, timeout: Optional[float], budget: Budget):
+        self.timeout, self.budget = timeout, budget
+
+    def call(self, rule, method, text: str, line_no: int):
+        """Run one of ``rule``'s pattern methods, under the timeout if there is one; a runaway
+        names the rule and the line."""
+        if self.timeout is None:
+            return method(text)
+        try:
+            return method(text, timeout=self.timeout)
+        except TimeoutError:
+            raise CleanerError(f"rule {rule.id!r} ({rule.where}): pattern timed out after "
+                               f"{self.timeout:g}s on line {line_no}") from None

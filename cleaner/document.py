@@ -9,7 +9,6 @@ from typing import Optional
 
 import regex
 
-from .deadline import Budget
 from .model import Rule
 
 # One definition of a line, for the whole tool: a line ends at "\n" ("\r\n" is one ending), as
@@ -40,10 +39,10 @@ class Document:
     that hold a line separator between text (see SEPARATORS), as they are now.
     """
 
-    __slots__ = ("text", "timeout", "budget", "n", "starts", "orig", "texts", "blank", "has_final_eol", "dropped", "pieces",
-                 "held", "_repeats", "_repeated", "_stale", "_live", "_dropped_by", "_past_removed")
+    __slots__ = ("text", "n", "starts", "orig", "texts", "blank", "has_final_eol", "dropped", "pieces",
+                 "held", "details", "stats", "article", "_repeats", "_repeated", "_stale", "_live", "_dropped_by", "_past_removed")
 
-    def __init__(self, text: str, timeout: Optional[float] = None):
+    def __init__(self, text: str):
         parts = text.split("\n")
         self.has_final_eol = parts[-1] == ""
         if self.has_final_eol:
@@ -55,13 +54,14 @@ class Document:
             parts = [p[:-1] if p.endswith("\r") and (i < last or self.has_final_eol) else p
                      for i, p in enumerate(parts)]
         self.text = text
-        self.timeout = timeout  # the time limit of one pattern call; None under a deadline for the whole text
-        self.budget = Budget(float("inf"))  # the limit on all the work, checked between steps (engine.py)
         self.n = len(parts)
         self.orig = parts
         self.texts = list(parts)  # current content of each line
         self.blank = [not t or t.isspace() for t in parts]
         self.dropped: dict[int, Rule] = {}
+        self.details: dict[int, str] = {}  # what the log says of a removed line, where a rule says more
+        self.stats: dict = {}  # line -> its LineStats, as they are asked for (linestats.py)
+        self.article = None  # the article's span, once asked for: a span.Span, or False for none
         self.pieces: dict[int, list] = {}
         self.held: set[int] = set()
         if _any_separator(text):  # most texts hold none
@@ -124,8 +124,10 @@ class Document:
                 self._repeated = {k for places in self._repeats.values() for k in places[1:]}
         return self._repeated
 
-    def drop(self, i: int, rule: Rule) -> None:
+    def drop(self, i: int, rule: Rule, detail: str = "") -> None:
         """Line i goes whole, removed by ``rule``."""
+        if detail:
+            self.details[i] = detail
         if self._live is not None and i not in self.dropped and not self.blank[i]:
             self._live.add(i, -1)
         self.dropped[i] = rule
@@ -178,6 +180,16 @@ class Document:
     def live(self, i: int) -> bool:
         return i not in self.dropped and not self.blank[i]
 
+    def live_count(self, order, limit: int) -> int:
+        """How many lines still there and not blank lie in ``order``, counting up to ``limit``."""
+        n = 0
+        for i in order:
+            if i not in self.dropped and not self.blank[i]:
+                n += 1
+                if n >= limit:
+                    break
+        return n
+
 
 def edit_line(doc: Document, li: int, edits: list[tuple[int, int, str]], rule: Rule, detail: str = "") -> bool:
     """Apply non-overlapping edits (in current-text coordinates) to a line, keeping input offsets;
@@ -200,6 +212,7 @@ def edit_line(doc: Document, li: int, edits: list[tuple[int, int, str]], rule: R
     doc.texts[li] = text = "".join(p[2] for p in pieces)
     was_blank, doc.blank[li] = doc.blank[li], not text or text.isspace()
     doc._stale = doc._repeated is not None
+    doc.stats.pop(li, None)
     if doc._live is not None and was_blank != doc.blank[li] and li not in doc.dropped:
         doc._live.add(li, 1 if was_blank else -1)
     if holds_separator(text):  # an edit may bring a separator, or take away the text on one side

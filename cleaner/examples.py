@@ -49,11 +49,16 @@ def _by_name(rules: Sequence[Rule]) -> dict[str, list[int]]:
 
 
 def _names(rule: Rule) -> set[str]:
-    return {n for side in (rule.when.prev, rule.when.next) if side for n in side.removed_by}
+    return {n for side in _sides(rule) for n in side.removed_by}
 
 
 def _by_any(rule: Rule) -> bool:
-    return any(side is not None and side.removed and not side.removed_by for side in (rule.when.prev, rule.when.next))
+    return any(side.removed and not side.removed_by for side in _sides(rule))
+
+
+def _sides(rule: Rule):
+    """What the rule's `prev` and `next` conditions ask of the neighbouring lines."""
+    return [c.value for c in (rule.condition("prev"), rule.condition("next")) if c is not None]
 
 
 def example_problem(rule: Rule, example: Example, engine: Engine) -> str | None:

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from itertools import accumulate
-from typing import Callable, Optional, Sequence
+from typing import Optional, Sequence
 
 import ahocorasick_rs
 
+from .deadline import Limits
 from .document import Document
-from .model import Rule
+from .model import CleanerError
+from .plan import Plan
 
 
 def _low(text: str, unicode_case: bool) -> bytes:
@@ -29,11 +31,11 @@ CHUNK = 1 << 18
 class _Triggers:
     """Every rule's trigger words in one automaton, searched for in the UTF-8 bytes of the text."""
 
-    def __init__(self, rules: Sequence[Rule], unicode_case: bool):
+    def __init__(self, plans: Sequence[Plan], unicode_case: bool):
         by_word: dict[str, list[tuple[int, Optional[int]]]] = {}
-        for ri, rule in enumerate(rules):
-            for t in rule.triggers:
-                by_word.setdefault(t, []).append((ri, rule.max_length))
+        for plan in plans:
+            for t in plan.triggers:
+                by_word.setdefault(t, []).append((plan.index, plan.max_length))
         words = list(by_word)
         self.rules_of = [tuple(by_word[w]) for w in words]
         self.automaton = ahocorasick_rs.BytesAhoCorasick([w.encode("utf-8") for w in words],
@@ -83,28 +85,30 @@ def _chunks(text: str, size: Optional[int]):
 
 
 class Gate:
-    """Built once from the rules; ``candidates`` maps each rule to the lines of a text worth testing."""
+    """Built once from the plans; ``candidates`` maps each rule to the lines of a text worth
+    testing, and ``retrigger`` keeps that map right as edits change lines. All candidate selection
+    is here: the engine only asks."""
 
-    def __init__(self, rules: Sequence[Rule], maybe_in: Callable[[Rule, Document], bool]):
-        self.rules = rules
-        self._maybe_in = maybe_in  # a whole-text search that may skip a rule for the whole text
+    def __init__(self, plans: Sequence[Plan]):
+        self.plans = plans
         # Case is folded on the UTF-8 bytes (ASCII letters only), many times cheaper than
         # ``str.lower`` on text with any non-ASCII character; only if a trigger word holds a
         # non-ASCII letter is the text lower-cased as Unicode.
         self._unicode_case = any(not ch.isascii() and ch.lower() != ch.upper()
-                                 for r in rules for t in r.triggers for ch in t)
-        self._triggers = _Triggers(rules, self._unicode_case) if any(r.triggers for r in rules) else None
-        self._triggered = [ri for ri, r in enumerate(rules) if r.triggers]
+                                 for p in plans for t in p.triggers for ch in t)
+        self._triggers = _Triggers(plans, self._unicode_case) if any(p.triggers for p in plans) else None
+        self._triggered = [p.index for p in plans if p.triggers]
         # A rule with only a max_length is a shape rule: it looks at every line that short.
         shape: dict[int, list[int]] = {}
-        for ri, rule in enumerate(rules):
-            if rule.max_length and not rule.triggers:
-                shape.setdefault(rule.max_length, []).append(ri)
+        for p in plans:
+            if p.max_length and not p.triggers:
+                shape.setdefault(p.max_length, []).append(p.index)
         self._shape = sorted(shape.items())
         # Rules with no gate at all look at every line; a whole-text search first skips most texts.
-        self._ungated = [ri for ri, r in enumerate(rules) if not r.triggers and not r.max_length]
+        self._ungated = [p.index for p in plans if not p.triggers and not p.max_length]
 
-    def candidates(self, doc: Document) -> dict[int, set[int]]:
+    def candidates(self, doc: Document, limits: Optional[Limits] = None) -> dict[int, set[int]]:
+        """Each rule's candidate lines; with no ``limits``, no rule is skipped by its whole-text search."""
         cands: dict[int, set[int]] = {}
         if self._triggers is not None:
             self._triggers.find(doc, cands)
@@ -121,11 +125,21 @@ class Gate:
                     for ri in rules:
                         cands[ri] = group
         for ri in self._ungated:
-            rule = self.rules[ri]
-            if rule.window == 1 and "\r" not in doc.text and not self._maybe_in(rule, doc):
+            if limits is not None and "\r" not in doc.text and not self._maybe_in(self.plans[ri], doc, limits):
                 continue
             cands.setdefault(ri, set()).update(li for li in range(doc.n) if not doc.blank[li])
         return cands
+
+    @staticmethod
+    def _maybe_in(plan: Plan, doc: Document, limits: Limits) -> bool:
+        """A whole-text search that may skip a text; on a timeout, the lines are tried one by one,
+        so that the error can name the line."""
+        if plan.whole_text is None:
+            return True
+        try:
+            return limits.call(plan.rule, plan.whole_text.search, doc.text, 0) is not None
+        except CleanerError:
+            return True
 
     def retrigger(self, doc: Document, li: int, cands: dict[int, set[int]]) -> None:
         """Line li, as an edit left it: the trigger rules see it if and only if it now holds one of

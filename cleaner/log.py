@@ -72,7 +72,7 @@ def build_log(doc: Document) -> list[Removal]:
             changes.append((doc.end(kept), doc.term_end(kept), kept, owner[kept + 1], "", ""))
     for k in sorted(set(owner) | set(doc.pieces)):
         if k in owner:
-            changes.append((doc.starts[k], doc.term_end(k), k, owner[k], "", ""))
+            changes.append((doc.starts[k], doc.term_end(k), k, owner[k], "", doc.details.get(k, "")))
         else:
             changes.extend((o0, o1, k, by[0], new, by[1]) for o0, o1, new, by in doc.pieces[k] if by is not None)
     changes.sort(key=lambda c: (c[0], c[1]))
@@ -83,12 +83,13 @@ def build_log(doc: Document) -> list[Removal]:
 
 
 def _merge(changes: list[tuple]) -> list[tuple]:
-    """Adjacent deletions by the same rule are one change."""
+    """Adjacent deletions by the same rule are one change, unless both have a detail of their own
+    (a rule that explains each line it removes keeps a record per line)."""
     out: list[tuple] = []
     for c in changes:
         p = out[-1] if out else None
-        if p and p[3].id == c[3].id and p[1] == c[0] and not p[4] and not c[4] and not p[5]:
-            out[-1] = (p[0], c[1], p[2], p[3], "", "")
+        if p and p[3].id == c[3].id and p[1] == c[0] and not p[4] and not c[4] and not (p[5] and c[5]):
+            out[-1] = (p[0], c[1], p[2], p[3], "", p[5] or c[5])
         else:
             out.append(c)
     return out

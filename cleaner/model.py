@@ -4,12 +4,8 @@ Frozen dataclasses only; no behaviour beyond small derived views.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Optional
-
-#: What a rule does to what its pattern matched.
-ACTIONS = ("drop", "strip", "replace", "fix-encoding")
-
 
 class CleanerError(Exception):
     """The one error the library raises: bad rules, bad input or a runaway pattern.
@@ -33,47 +29,19 @@ class Example:
 
 
 @dataclass(frozen=True)
-class Neighbour:
-    """A condition on the nearest non-blank line before or after a candidate line."""
-
-    pattern: Any = None  # compiled regex the neighbour's text must match (search)
-    not_pattern: Any = None  # compiled regex the neighbour's text must not match
-    removed: Optional[bool] = None  # neighbour already removed (True) or still there (False)
-    removed_by: tuple[str, ...] = ()  # ...removed by one of these rule ids or categories
-    adjacent: bool = False  # no blank line in between
-    exists: Optional[bool] = None  # True: there must be such a line; False: there must be none
-    skip_removed: bool = False  # look past lines already removed to the nearest line still there
-    skip_other_removed: bool = False  # look past lines removed by rules that removed_by does not name
-
-
-@dataclass(frozen=True)
-class Conditions:
-    """Line conditions a match must also meet; all given ones must hold."""
-
-    first: Optional[int] = None  # among the first N non-blank lines
-    last: Optional[int] = None  # among the last N non-blank lines
-    min_words: Optional[int] = None
-    max_words: Optional[int] = None
-    final_punctuation: Optional[bool] = None  # ends with . ! ? : ; or a closing quote after one
-    min_run: Optional[int] = None  # part of a run of at least N consecutive matching lines
-    repeated_within: Optional[int] = None  # the same text stands on one of the N non-blank lines above
-    prev: Optional[Neighbour] = None
-    next: Optional[Neighbour] = None
-
-
-@dataclass(frozen=True)
 class Rule:
     id: str
     category: str
     description: str
     pattern: Any  # compiled `regex` pattern
     source: str  # the pattern as written
-    action: str  # one of ACTIONS
+    action: str  # a key of actions.ACTIONS
     replacement: str = ""
     window: int = 1  # how many consecutive lines the pattern sees at once
     triggers: tuple[str, ...] = ()  # lower-case literals: a line without one is never tested...
     max_length: Optional[int] = None  # ...unless the rule is a shape rule and the line is this short
-    when: Conditions = field(default_factory=Conditions)
+    when: tuple = ()  # its conditions (conditions.py), in the registry's order
+    region: Optional[str] = None  # "to_end" or "from_top": a matched line takes the rest of the text with it
     examples: tuple[Example, ...] = ()
     path: str = ""
     line: int = 0  # where the rule starts in its file
@@ -81,6 +49,10 @@ class Rule:
     @property
     def where(self) -> str:
         return f"{self.path}:{self.line}"
+
+    def condition(self, key: str):
+        """The rule's condition of that ``when`` key, or None."""
+        return next((c for c in self.when if c.key == key), None)
 
 
 @dataclass(frozen=True)

@@ -11,15 +11,16 @@ from typing import Iterable
 import regex
 import yaml
 
-from .model import ACTIONS, Conditions, CleanerError, Example, Neighbour, Rule, RulePack
+from .actions import ACTIONS
+from .conditions import CONDITIONS, Neighbour
+from .model import CleanerError, Example, Rule, RulePack
 
 PACK_KEYS = {"category", "description", "rules"}
 RULE_KEYS = {
     "id", "category", "description", "pattern", "action", "replacement", "window",
-    "triggers", "max_length", "when", "examples",
+    "triggers", "max_length", "when", "examples", "region",
 }
-WHEN_KEYS = {"first", "last", "min_words", "max_words", "final_punctuation", "min_run", "repeated_within", "prev", "next"}
-NEIGHBOUR_KEYS = {"pattern", "not_pattern", "removed", "removed_by", "adjacent", "exists", "skip_removed", "skip_other_removed"}
+REGIONS = ("to_end", "from_top")
 EXAMPLE_KEYS = {"remove", "change", "keep"}
 ID_RE = regex.compile(r"[a-z0-9][a-z0-9._-]*")
 # A pattern sees one line, so ^ and $ are its ends. A window rule's pattern sees several lines
@@ -31,10 +32,9 @@ WINDOW_FLAGS = regex.MULTILINE | regex.VERSION0
 # and tested for minutes (the shipped packs hold 72 rules in 72 KB).
 MAX_PACK_BYTES = 2_000_000
 MAX_PACK_RULES = 5_000
-# The largest value each number in the schema may take. Beyond these a rule is a mistake (a window
-# of a million lines, an edge of a million lines), and some would cost time in proportion.
-LIMITS = {"window": 20, "max_length": 10_000, "first": 1_000, "last": 1_000, "min_words": 10_000,
-          "max_words": 10_000, "min_run": 1_000, "repeated_within": 1_000}
+# The largest value each number of a rule may take (a condition's is in its class). Beyond these a
+# rule is a mistake (a window of a million lines), and some would cost time in proportion.
+LIMITS = {"window": 20, "max_length": 10_000}
 
 
 # --- YAML with line numbers --------------------------------------------------------------------
@@ -161,7 +161,7 @@ class _Checker:
             if k not in allowed:
                 self.bad(m.key_lines.get(k, m.line), f"unknown key {k!r} in {what} (allowed: {', '.join(sorted(allowed))})")
 
-    def typed(self, m: _Map, key: str, kind, what: str, default=None):
+    def typed(self, m: _Map, key: str, kind, what: str, default=None, most=None):
         if key not in m:
             return default
         value = m[key]
@@ -173,8 +173,9 @@ class _Checker:
         if kind is int and value < 0:
             self.bad(m.key_lines[key], f"{what}: {key!r} must not be negative")
             return default
-        if kind is int and value > LIMITS.get(key, value):
-            self.bad(m.key_lines[key], f"{what}: {key!r} must be at most {LIMITS[key]:,}, not {value:,}")
+        most = most if most is not None else LIMITS.get(key)
+        if kind is int and most is not None and value > most:
+            self.bad(m.key_lines[key], f"{what}: {key!r} must be at most {most:,}, not {value:,}")
             return default
         return value
 
@@ -205,47 +206,16 @@ class _Checker:
             return None, src
 
 
-def _neighbour(c: _Checker, m, what: str) -> Neighbour | None:
-    if not isinstance(m, _Map):
-        c.bad(getattr(m, "line", 0), f"{what} must be a mapping")
-        return None
-    c.keys(m, NEIGHBOUR_KEYS, what)
-    pattern, _ = c.pattern(m, "pattern", what)
-    not_pattern, _ = c.pattern(m, "not_pattern", what)
-    removed_by = c.typed(m, "removed_by", list, what, default=[])
-    if not all(isinstance(x, str) for x in removed_by):
-        c.bad(m.key_lines["removed_by"], f"{what}: removed_by must list rule ids or categories")
-        removed_by = []
-    return Neighbour(
-        pattern=pattern,
-        not_pattern=not_pattern,
-        removed=c.typed(m, "removed", bool, what),
-        removed_by=tuple(removed_by),
-        adjacent=c.typed(m, "adjacent", bool, what, default=False),
-        exists=c.typed(m, "exists", bool, what),
-        skip_removed=c.typed(m, "skip_removed", bool, what, default=False),
-        skip_other_removed=c.typed(m, "skip_other_removed", bool, what, default=False),
-    )
-
-
-def _conditions(c: _Checker, m, what: str) -> Conditions:
+def _conditions(c: _Checker, m, what: str) -> tuple:
+    """The rule's conditions, in the registry's order (conditions.py)."""
     if m is None:
-        return Conditions()
+        return ()
     if not isinstance(m, _Map):
         c.bad(getattr(m, "line", 0), f"{what}: 'when' must be a mapping")
-        return Conditions()
-    c.keys(m, WHEN_KEYS, f"{what} 'when'")
-    return Conditions(
-        first=c.typed(m, "first", int, what),
-        last=c.typed(m, "last", int, what),
-        min_words=c.typed(m, "min_words", int, what),
-        max_words=c.typed(m, "max_words", int, what),
-        final_punctuation=c.typed(m, "final_punctuation", bool, what),
-        min_run=c.typed(m, "min_run", int, what),
-        repeated_within=c.typed(m, "repeated_within", int, what),
-        prev=_neighbour(c, m["prev"], f"{what} 'prev'") if "prev" in m else None,
-        next=_neighbour(c, m["next"], f"{what} 'next'") if "next" in m else None,
-    )
+        return ()
+    c.keys(m, set(CONDITIONS), f"{what} 'when'")
+    found = (cls.parse(c, m, what) for key, cls in CONDITIONS.items() if key in m)
+    return tuple(cond for cond in found if cond is not None)
 
 
 def _examples(c: _Checker, m, what: str) -> tuple[Example, ...]:
@@ -313,8 +283,13 @@ def _rule(c: _Checker, m, pack_category: str) -> Rule | None:
         triggers = []
     max_length = c.typed(m, "max_length", int, what)
     when = _conditions(c, m.get("when"), what)
-    if window > 1 and when.min_run:
+    if window > 1 and any(cond.key == "min_run" for cond in when):
         c.bad(m.key_lines["window"], f"{what}: min_run works on single lines, not windows")
+    region = c.typed(m, "region", str, what)
+    if region is not None and region not in REGIONS:
+        c.bad(m.key_lines["region"], f"{what}: region {region!r} is not one of {', '.join(REGIONS)}")
+    if region is not None and (action != "drop" or window > 1):
+        c.bad(m.key_lines["region"], f"{what}: a region is removed whole: it needs action 'drop' and a window of 1")
     examples = _examples(c, m.get("examples"), what)
     category = c.typed(m, "category", str, what, default=pack_category)
     if len(c.problems) > before or pattern is None or rid is None:
@@ -323,7 +298,7 @@ def _rule(c: _Checker, m, pack_category: str) -> Rule | None:
         id=rid, category=category, description=description.strip(), pattern=pattern, source=source,
         action=action, replacement=replacement, window=window,
         triggers=tuple(t.lower() for t in triggers), max_length=max_length, when=when,
-        examples=examples, path=c.path, line=m.line,
+        examples=examples, path=c.path, line=m.line, region=region,
     )
 
 
@@ -367,8 +342,8 @@ def load_packs(paths: Iterable[os.PathLike | str]) -> list[RulePack]:
             seen[rule.id] = rule
             known.update((rule.id, rule.category))
     for rule in seen.values():
-        for side in (rule.when.prev, rule.when.next):
-            for name in side.removed_by if side else ():
+        for side in (cond for cond in rule.when if isinstance(cond, Neighbour)):
+            for name in side.value.removed_by:
                 if name not in known:
                     problems.append(f"{rule.where}: rule {rule.id!r}: removed_by names {name!r}, which is no rule id or category")
     if problems:

@@ -54,6 +54,7 @@ def test_wheel_contains_the_rule_packs(wheel):
     names = zipfile.ZipFile(wheel).namelist()
     for pack in sorted((ROOT / "rules").glob("*.yaml")):
         assert f"cleaner/rules/{pack.name}" in names
+    assert "cleaner/data/prose_score.json" in names  # the prose score's weights
     assert "cleaner/py.typed" in names and any(n.endswith("licenses/LICENSE") or n.endswith("/LICENSE") for n in names)
 
 
