@@ -52,7 +52,7 @@ class Condition:
         value = check.typed(m, cls.key, cls.kind, what, most=cls.most)
         return None if value is None else cls(value)
 
-    #: Overridden by a condition that can rule lines out all at once: (doc, pool) -> smaller pool.
+    #: Overridden by a condition that can rule lines out all at once: (t, pool) -> smaller pool.
     narrow = None
     #: Overridden by a condition that tests before the pattern; None: no such test.
     before = None
@@ -113,9 +113,9 @@ class RepeatedWithin(Condition):
     help = ("the same text, as edits left it (ends stripped), stands on one of the N non-blank lines "
             "still there above; removed lines neither match nor count")
 
-    def narrow(self, doc, pool: set) -> set:
+    def narrow(self, t, pool: set) -> set:
         """Only a line whose text stands on an earlier line can hold."""
-        return pool & doc.repeated_lines()
+        return pool & t.doc.repeated_lines()
 
     def before(self, t, li: int, last: int) -> bool:
         return t.doc.repeats_above(li, self.value)
@@ -194,7 +194,9 @@ class OutsideArticle(Condition):
             return None
         return cls(value)
 
-    def before(self, t, li: int, last: int) -> bool:
+    def after(self, t, li: int, last: int) -> bool:
+        # After the pattern, not before: the span is worked out for a page only once some line
+        # there meets everything else a rule asks, which on most pages none does.
         span = t.article()
         where = span.where(li) if span else None
         return where is not None and (self.value is True or where == self.value)

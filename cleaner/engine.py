@@ -129,6 +129,10 @@ class Engine:
         fired: set[str] = set()  # ids and categories of the rules that changed something
         last: Optional[_Changes] = None  # None: the first round tests every candidate
         for _ in range(MAX_ROUNDS):
+            # The article's span is found again in each round that follows a change, on the lines
+            # still there: in the last round (no change) it is the span of the output itself, so a
+            # second pass over the output sees the very same span (idempotence).
+            doc.article = None
             now = _Changes(doc)
             for plan in self.plans:  # in order; an edit may give a later rule its first candidate
                 ri = plan.index
@@ -188,10 +192,11 @@ class Engine:
             # Only a line just beyond a removed line can hold: start from those, not from every line.
             pool = doc.past_removed(plan.step, plan.anchors) & pool
         for narrow in plan.narrow:
-            pool = narrow(doc, pool)
+            pool = narrow(t, pool)
         if plan.walk == "chain":
             return self._chain(plan, t, pool, everywhere, holds)
-        live = sorted(pool - doc.dropped.keys())
+        # A region may open at a line an earlier rule removed: a thread's heading still heads it.
+        live = sorted(pool) if plan.region else sorted(pool - doc.dropped.keys())
         if plan.walk == "edges":
             hits = self._edge_hits(plan, doc, live, holds, check)
         elif not plan.drops and not before and not after and not plan.min_run:
@@ -222,9 +227,10 @@ class Engine:
         return changed
 
     def _barriers(self, doc: Document, cands, limits: Limits) -> frozenset:
-        """The lines still there that a `region: to_end` rule's pattern matches."""
+        """The lines that a `region: to_end` rule's pattern matches, removed by an earlier rule or not
+        (a thread's heading that a line rule took still heads the thread)."""
         return frozenset(li for p in self._openers for li in sorted(cands.get(p.index, ()))
-                         if li not in doc.dropped and limits.call(p.rule, p.rule.pattern.search, doc.texts[li], li + 1))
+                         if limits.call(p.rule, p.rule.pattern.search, doc.texts[li], li + 1))
 
     @staticmethod
     def _chain(plan: Plan, t: Trial, pool: set[int], everywhere: set[int], holds) -> set[int]:

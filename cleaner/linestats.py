@@ -1,6 +1,7 @@
 """Cheap figures about one line, and the prose score they add up to.
 
-Each figure is plain: ``words`` (whitespace-separated), ``title`` (the share of words that start
+Each figure is plain (on a line over 300 characters, taken from its first 300, the word count
+scaled to the whole line): ``words`` (whitespace-separated), ``title`` (the share of words that start
 with a capital letter), ``symbols`` (the share of digits, punctuation and symbols among the
 non-space characters), ``handles`` (an @name, a web or mail address), ``end`` (ends a sentence:
 ``. ! ? : ; …`` before any closing quote) and ``stopwords`` (the share of words on the language's
@@ -31,6 +32,7 @@ _HANDLE = regex.compile(r"(?:^|\s)@\w|https?://|www\.|\w@\w+\.\w|\.(?:com|org|ne
 _ENDERS, _CLOSERS = ".!?:;…", "\"'”’»)]"
 _LETTERS_AND_SPACE = bytes(range(65, 91)) + bytes(range(97, 123)) + b" \t\n\r\v\f"
 
+HEAD = 300  # characters of a long line that its figures are taken from
 WEIGHTS = json.loads((Path(__file__).parent / "data" / "prose_score.json").read_text("utf-8"))
 _W = tuple(WEIGHTS[k] for k in ("bias", "log_words", "title", "symbols", "handles", "end"))
 
@@ -68,13 +70,18 @@ class LineStats:
 
 
 def line_stats(line: str) -> LineStats:
-    n = len(line.split())
-    title = min(len(_CAPITAL.findall(line)) / (n or 1), 1.0)  # "U.S.-BASED" holds three word starts
-    chars = len(line) - line.count(" ")
-    if line.isascii():  # most lines: deleting letters and spaces leaves the symbols, 4x faster than a pattern
-        symbols = len(line.encode().translate(None, _LETTERS_AND_SPACE))
+    # A long line is judged by its first HEAD characters (its word count scaled to its length):
+    # past a few sentences a line reads as prose or not, and the figures cost its length.
+    head = line if len(line) <= HEAD else line[:HEAD]
+    n = len(head.split())
+    title = min(len(_CAPITAL.findall(head)) / (n or 1), 1.0)  # "U.S.-BASED" holds three word starts
+    if head is not line:
+        n = round(n * len(line) / HEAD)
+    chars = len(head) - head.count(" ")
+    if head.isascii():  # most lines: deleting letters and spaces leaves the symbols, 4x faster than a pattern
+        symbols = len(head.encode().translate(None, _LETTERS_AND_SPACE))
     else:
-        symbols = len(_SYMBOL.findall(line))
+        symbols = len(_SYMBOL.findall(head))
     symbols = symbols / chars if chars > 0 else 0.0
     # The pattern is slow on long lines; these substrings rule it out on almost every line.
     handles = ("@" in line or "://" in line or "www." in line or ".com" in line or ".org" in line

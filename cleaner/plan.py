@@ -31,7 +31,7 @@ class Plan:
     # -- its conditions, as bound tests: before the pattern (cheap), after it
     before: tuple[Callable, ...]
     after: tuple[Callable, ...]
-    narrow: tuple[Callable, ...]  # (doc, pool) -> the part of the pool that can hold at all
+    narrow: tuple[Callable, ...]  # (trial, pool) -> the part of the pool that can hold at all
     first: Optional[int]
     last: Optional[int]
     min_run: Optional[int]

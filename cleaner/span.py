@@ -21,7 +21,8 @@ from typing import Optional, Sequence
 
 THRESHOLD = 0.4  # a line scoring above this reads as prose: it adds to a stretch
 CAP_WORDS = 40  # one long paragraph counts as this many words at most
-PREFER_FIRST = 0.05  # the first stretch with this share of the best one's sum holds the article
+PREFER_FIRST = 0.05  # the first stretch with this share of the best one's sum holds the article...
+MIN_PROSE_LINES = 3  # ...and at least this many lines that read as prose
 MIN_COVER = 0.7
 MAX_OUTSIDE = 0.5
 PROSE_OUTSIDE = 0.3  # a line outside scoring above this counts as prose-like
@@ -44,32 +45,40 @@ class Span:
 
 
 def find_span(lines: Sequence[int], scores: Sequence[float], words: Sequence[int],
-              barriers: frozenset = frozenset()) -> Optional[Span]:
+              barriers: Sequence[int] = ()) -> Optional[Span]:
     """The span of the lines ``lines`` (line indices, in order, non-blank), given each one's prose
-    score and word count; ``barriers`` are lines that end the search. None: no prose at all."""
+    score and word count; ``barriers`` are line indices that end the search (a barrier among
+    ``lines`` is left out of every stretch; one between them, a line already removed, splits them
+    all the same). None: no prose at all."""
     values = [(p - THRESHOLD) * (n if n < CAP_WORDS else CAP_WORDS) for p, n in zip(scores, words)]
-    stretches = []  # (best sum, first, end) of each stretch between barriers, by position in ``lines``
+    stretches = []  # (best sum, first, end, stretch's first, stretch's end), by position in ``lines``
     best = cur = 0.0
     bs = be = s = 0
     lo = 0
+    walls, on_line = sorted(barriers), set(barriers)
+    w = 0  # the next barrier not yet passed
     for k, (li, v) in enumerate(zip(lines, values)):
-        if li in barriers:
+        if w < len(walls) and walls[w] <= li:
+            while w < len(walls) and walls[w] <= li:
+                w += 1
             if best > 0:
-                stretches.append((best, bs, be, lo, k))
+                stretches.append((best, bs, be, lo, k, sum(1 for x in values[bs:be] if x > 0)))
             best = cur = 0.0
-            lo = k + 1
-            continue
+            lo = k
+            if li in on_line:  # the barrier line itself belongs to no stretch
+                lo = k + 1
+                continue
         if cur <= 0:
             cur, s = 0.0, k
         cur += v
         if cur > best:
             best, bs, be = cur, s, k + 1
     if best > 0:
-        stretches.append((best, bs, be, lo, len(lines)))
+        stretches.append((best, bs, be, lo, len(lines), sum(1 for x in values[bs:be] if x > 0)))
     if not stretches:
         return None
-    top = max(c[0] for c in stretches)
-    _, bs, be, lo, hi = next(c for c in stretches if c[0] >= PREFER_FIRST * top)
+    top = max(stretches)
+    _, bs, be, lo, hi, _ = next((c for c in stretches if c[0] >= PREFER_FIRST * top[0] and c[5] >= MIN_PROSE_LINES), top)
     prose = sum(v for v in values[lo:hi] if v > 0)
     cover = sum(v for v in values[bs:be] if v > 0) / prose
     inside = sum(words[bs:be]) or 1

@@ -126,12 +126,29 @@ def test_the_span_is_the_max_sum_stretch():
 
 
 def test_a_barrier_ends_the_span_and_the_first_strong_stretch_wins():
-    lines = list(range(6))
-    scores = [0.9, 0.9, 0.1, 0.9, 0.9, 0.9]
-    words = [20, 20, 2, 40, 40, 40]  # a thread longer than the article, under its heading (line 2)
-    span = find_span(lines, scores, words, frozenset({2}))
-    assert (span.first, span.last, span.where(4)) == (0, 1, "after")
-    assert find_span(lines, scores, words).last == 5  # without the barrier, one stretch
+    lines = list(range(8))
+    scores = [0.9, 0.9, 0.9, 0.1, 0.9, 0.9, 0.9, 0.9]
+    words = [20, 20, 20, 2, 40, 40, 40, 40]  # a thread longer than the article, under its heading (line 3)
+    span = find_span(lines, scores, words, frozenset({3}))
+    assert (span.first, span.last, span.where(5)) == (0, 2, "after")
+    assert find_span(lines, scores, words).last == 7  # without the barrier, one stretch
+
+
+def test_a_barrier_under_a_lead_paragraph_does_not_cut_the_article_short():
+    # A "Comments" link in a share bar under the first paragraph: fewer than three prose lines
+    # above it are no article, so the span is the stretch below it, and nothing after it is "after".
+    lines = list(range(7))
+    scores = [0.9, 0.1, 0.9, 0.9, 0.9, 0.9, 0.9]
+    span = find_span(lines, scores, [30, 1, 30, 30, 30, 30, 30], frozenset({1}))
+    assert (span.first, span.last, span.where(0)) == (2, 6, "before")
+
+
+def test_a_barrier_already_removed_still_splits():
+    # The heading (line 3) is gone from the lines (an earlier rule took it), and still ends the search.
+    lines = [0, 1, 2, 4, 5, 6, 7]
+    scores = [0.9, 0.9, 0.9, 0.9, 0.9, 0.9, 0.9]
+    span = find_span(lines, scores, [20, 20, 20, 40, 40, 40, 40], [3])
+    assert (span.first, span.last) == (0, 2)
 
 
 def test_a_page_of_short_lines_has_no_clear_span():
