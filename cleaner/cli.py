@@ -11,7 +11,6 @@ import functools
 import json
 import os
 import sys
-from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import List, Optional
@@ -23,17 +22,16 @@ from typing_extensions import Annotated
 from . import __version__
 from .api import Cleaner, load_rules
 from .config import load_settings
-from .corpus import describe, describe_change, find_files, run_files
-from .diffview import colour_diff, unified_diff
 from .display import print_eval, print_mined, print_problems, print_rules, print_summary
 from .examples import check_examples
 from .formats import compression, is_jsonl, open_in, read_lines, refuse_parquet
-from .jsonl import BadRecord, Options, changed_records, read_record, run_jsonl, version_of
+from .jsonl import BadRecord, Options, read_record, run_jsonl, version_of
 from .logsink import LogSink
 from .model import CleanerError
 from .report import Progress, RunStats
 from .rules import pack_files
-from .textio import atomic_output, check_targets, decode, read_text, std_stream
+from .textio import atomic_output, check_targets, read_text, std_stream
+from .textmode import clean_in_place, clean_text, progress_for, show_changes
 
 # click's exceptions, wherever this typer takes click from (newer typers carry their own copy).
 _click = sys.modules[typer.BadParameter.__module__]
@@ -177,15 +175,6 @@ def _guarded(fn):
             _fail("interrupted", 130)
 
     return wrapper
-
-
-def _inputs(paths: List[str]):
-    """(name, text) for each operand; ``-`` is stdin."""
-    for p in paths:
-        if p == "-":
-            yield "-", decode(std_stream("stdin", sys.stdin).read(), "<stdin>")
-        else:
-            yield p, read_text(p)
 
 
 JobsOpt = Annotated[int, typer.Option("--jobs", "-j", metavar="N", min=0, help="Worker processes; 0 = all cores.")]
@@ -340,44 +329,21 @@ def _write_insight(run: _Run, stats: RunStats, report: Optional[str], stats_out:
             f.write(json.dumps(stats_json(stats, stats.report), ensure_ascii=False, indent=1).encode("utf-8") + b"\n")
 
 
+def _stdin():
+    return std_stream("stdin", sys.stdin)
+
+
+def _stdout():
+    return std_stream("stdout", sys.stdout)
+
+
 def _clean_text(run: _Run, paths, output, sink) -> tuple[int, RunStats]:
-    folders = [p for p in paths if p != "-" and os.path.isdir(p)]
-    if folders:
-        raise CleanerError(f"{folders[0]}: is a folder; use --in-place to clean folders, or `cleaner check`")
-    to_file = output and output != "-"
-    stats = run.new_stats()
-    with (atomic_output(output) if to_file else contextlib.nullcontext(std_stream("stdout", sys.stdout))) as out:
-        for name, text in _inputs(paths):
-            result = run.cleaner.clean(text)
-            out.write(result.text.encode("utf-8"))
-            out.flush()
-            sink.write(name, result.removals)
-            stats.add_document(name, text, result)
-    return 0, stats
+    return 0, clean_text(run.cleaner, paths, output, sink, run.new_stats(), _stdin, _stdout)
 
 
 def _clean_in_place(run: _Run, paths, glob, sink, fail_on_change) -> tuple[int, RunStats]:
-    if "-" in paths:
-        raise CleanerError("--in-place needs files or folders, not stdin")
-    if any(os.path.isfile(p) and is_jsonl(p) for p in paths):
-        raise CleanerError("--in-place is for text files; clean a JSONL corpus with -o OUT.jsonl")
-    files = find_files(paths, glob)
-    if sink.path:
-        check_targets(files, {"--log": sink.path})
-
-    stats, changed = run.new_stats(), 0
-    with _progress(sink, total_bytes=sum(os.path.getsize(f) for f in files)) as progress:
-        for outcome in run_files(run.cleaner, files, True, "", run.jobs, want_log=sink.wanted,
-                                 want_report=run.opts.want_report):
-            stats.merge(outcome.stats)
-            progress.update(stats.documents, stats.bytes_in)
-            line = describe(outcome, "cleaned")
-            if line:
-                changed += 1
-                if not run.quiet:
-                    progress.print(line)
-                sink.write(outcome.path, outcome.removals)
-        progress.update(stats.documents, stats.bytes_in, force=True)
+    stats = run.new_stats()
+    changed = clean_in_place(run.cleaner, paths, glob, run.jobs, sink, stats, run.opts.want_report, run.quiet)
     run.report(stats)
     if stats.error_count:
         return 2, stats
@@ -390,63 +356,20 @@ def _clean_jsonl(run: _Run, paths, output, sink) -> tuple[int, RunStats]:
     (path,) = paths
     log_write = sink.write_bytes if sink.wanted else None
     size = os.path.getsize(path) if path != "-" and not compression(path) else None
-    with _progress(sink, total_bytes=size) as progress:
+    with progress_for(sink, total_bytes=size) as progress:
         stats = run_jsonl(run.cleaner, path, output, run.opts, run.jobs, log_write, progress,
                           getattr(sys.stdin, "buffer", None), getattr(sys.stdout, "buffer", None))
     run.report(stats)
     return (2 if stats.error_count else 0), stats
 
 
-def _progress(sink: LogSink, **kw) -> Progress:
-    """The progress bar, off when the log goes to stderr (its lines would run through the bar)."""
-    return Progress(enabled=False if sink.wanted and not sink.path else None, **kw)
-
-
 def _show_changes(run: _Run, paths, jsonl: bool, glob: str, verb: str) -> int:
     """List (and with a diff style, diff) what cleaning would change; write nothing. Returns the
     exit code of ``check``: 2 on problems, 1 if anything would change, else 0."""
-    stats, changed = RunStats(), 0
-    out = std_stream("stdout", sys.stdout)
-
-    def say(text: str) -> None:
-        out.write(text.encode("utf-8"))
-
-    if jsonl:
-        for path in paths:
-            name = "<stdin>" if path == "-" else path
-            stream = contextlib.nullcontext(std_stream("stdin", sys.stdin)) if path == "-" else open_in(path)
-            with stream as f:
-                for n, doc, text, result in changed_records(run.cleaner.clean, read_lines(f, name), name, run.opts, stats):
-                    changed += 1
-                    say(describe_change(verb, f"{name}:{n}", Counter(r.category for r in result.removals)) + "\n")
-                    if run.diff:
-                        say(_diff(run, text, result, f"{name}:{n}"))
-    else:
-        for name, text in _inputs(["-"] if "-" in paths else []):
-            result = run.cleaner.clean(text)
-            stats.add_document(name, text, result)
-            if result.removals:
-                changed += 1
-                say(describe_change(verb, name, Counter(r.category for r in result.removals)) + "\n")
-                if run.diff:
-                    say(_diff(run, text, result, name))
-        files = find_files([p for p in paths if p != "-"], glob)
-        for outcome in run_files(run.cleaner, files, False, run.diff, run.jobs):
-            stats.merge(outcome.stats)
-            line = describe(outcome, verb)
-            if line:
-                changed += 1
-                say(line + "\n")
-                say(outcome.diff)
-    out.flush()
+    stats = RunStats()
+    changed = show_changes(run.cleaner, paths, jsonl, glob, verb, run.diff, run.jobs, run.opts, stats, _stdin, _stdout)
     run.report(stats, summary=run.verbose)
     return 2 if stats.error_count else 1 if changed else 0
-
-
-def _diff(run: _Run, text: str, result, name: str) -> str:
-    if run.diff == "colour":
-        return colour_diff(text, result.text, name, result.removals)
-    return unified_diff(text, result.text, name)
 
 
 @app.command(cls=_Command)
@@ -604,16 +527,22 @@ def eval_(
     jobs: JobsOpt = 0,
     worst: Annotated[int, typer.Option("--worst", metavar="N", min=0, help="How many documents that lost the most body text to show.")] = 10,
     report: ReportOpt = None,
+    page: Annotated[Optional[str], typer.Option("--page", metavar="ID", help="Show one record's lines instead: each with its label (and kind), prose score, place against the article span and the rule that removed it; lost body lines and missed residue marked.")] = None,
 ):
     """Measure the rules on annotated documents: line recall and precision, body retention, token F1,
-    and each rule's removals and false positives."""
+    each rule's removals and false positives, and recall per line kind; --page ID shows one page's lines."""
     from .evaluate import evaluate_all, read_records, summarise
 
     std_stream("stdout", sys.stdout)
 
+    if page is not None and report:
+        raise CleanerError("--page shows one page; it takes no --report")
     check_targets([str(data)], {"--report": report})
     records = read_records(str(data))
     run = _run(rules, only_rules, disable, regex_timeout, jobs)  # the rules validated once, before any worker
+    if page is not None:
+        _show_page(run, records, str(data), page, as_json)
+        return
     run.opts.want_report = bool(report)
     stats, reports = run.new_stats(), []
     with Progress(enabled=False if as_json else None, total_documents=len(records)) as progress:
@@ -632,6 +561,21 @@ def eval_(
         typer.echo(json.dumps(summary, ensure_ascii=False, indent=1))
         return
     print_eval(summary)
+
+
+def _show_page(run: _Run, records: list, data: str, page: str, as_json: bool) -> None:
+    from .display import print_page
+    from .evaluate import find_record, page_view
+
+    try:
+        record = find_record(records, page)
+    except CleanerError as e:
+        raise CleanerError(f"{data}: {e}") from None
+    view = page_view(record, run.cleaner.clean)
+    if as_json:
+        typer.echo(json.dumps(view.to_dict(), ensure_ascii=False, indent=1))
+    else:
+        print_page(view)
 
 
 def main() -> None:

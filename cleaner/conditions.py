@@ -194,12 +194,31 @@ class OutsideArticle(Condition):
             return None
         return cls(value)
 
-    def after(self, t, li: int, last: int) -> bool:
-        # After the pattern, not before: the span is worked out for a page only once some line
-        # there meets everything else a rule asks, which on most pages none does.
-        span = t.article()
+    def _holds(self, span, li: int) -> bool:
         where = span.where(li) if span else None
         return where is not None and (self.value is True or where == self.value)
+
+    def before(self, t, li: int, last: int) -> bool:
+        # Before the pattern only once the span is known: working it out costs a page's line
+        # figures, which most pages never need, as no line there meets the rest of the rule.
+        known = t.doc.article
+        return True if known is None else self._holds(known or None, li)
+
+    def after(self, t, li: int, last: int) -> bool:
+        return self._holds(t.article(), li)
+
+    def narrow(self, t, pool: set) -> set:
+        """Once the span is known, only the lines on the named side of it, in one pass."""
+        known = t.doc.article
+        if known is None:
+            return pool
+        if not known or not known.clear:
+            return set()
+        if self.value == "before":
+            return {li for li in pool if li < known.first}
+        if self.value == "after":
+            return {li for li in pool if li > known.last}
+        return {li for li in pool if li < known.first or li > known.last}
 
 
 class Neighbour(Condition):

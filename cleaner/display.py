@@ -14,6 +14,7 @@ from __future__ import annotations
 import io
 import os
 import sys
+import textwrap
 from typing import TYPE_CHECKING, Iterable, Optional
 
 import typer
@@ -226,6 +227,12 @@ def eval_renderables(s: dict) -> list:
                       f"{r['precision']:.3f}")
     out += [_text(""), _heading("per rule:"), rules]
 
+    if s.get("kinds"):
+        kinds = _table(("KIND", _NAME), ("DOCUMENTS", _NUM), ("LINES", _NUM), ("REMOVED", _NUM), ("SHARE", _NUM))
+        for kind, k in s["kinds"].items():
+            kinds.add_row(kind, str(k["docs"]), str(k["lines"]), str(k["removed_lines"]), f"{k['removed_share']:.3f}")
+        out += [_text(""), _heading("per line kind (share removed: recall for a residue kind, loss for body):"), kinds]
+
     if s["rules_never_fired"]:
         out += [_text(""), _text("rules that never fired: " + ", ".join(s["rules_never_fired"]))]
     if s["most_body_lost"]:
@@ -244,6 +251,83 @@ def eval_renderables(s: dict) -> list:
 def print_eval(s: dict, console: Optional[Console] = None) -> None:
     """The eval report (``cleaner.evaluate.summarise``'s dict), on stdout."""
     _emit(console or make_console(), eval_renderables(s))
+
+
+#: How ``eval --page`` names a label.
+_LABEL = {"body": "body", "boilerplate": "residue", None: "-"}
+#: The widest RULE column of ``eval --page`` before rule ids are cut.
+_RULE_WIDTH = 28
+
+
+def _cut(text: str, width: int) -> str:
+    """``text`` in at most ``width`` terminal columns, ``...`` marking a cut; tabs as spaces."""
+    from rich.cells import cell_len, set_cell_size
+
+    text = text.replace("\t", " ")
+    if cell_len(text) <= width:
+        return text
+    if width <= 3:
+        return set_cell_size(text, max(width, 0)).rstrip()
+    return set_cell_size(text, width - 3).rstrip() + "..."
+
+
+def page_renderables(view, width: int) -> list:
+    """``cleaner eval --page``: a page's non-blank lines, one a row - line number, label (and kind),
+    prose score, place against the article span, lost (body removed) or missed (residue kept), the
+    rule that removed it (``~rule``: changed part of it) and the line, cut to ``width``; under a
+    removed line whose removal has a detail, that detail."""
+    rows = view.lines
+    residue = [x for x in rows if x.label == "boilerplate"]
+    body = [x for x in rows if x.label == "body"]
+    if view.span_first is None:
+        span = "article span: none (no line reads as prose)"
+    elif view.span_clear:
+        span = f"article span: lines {view.span_first}-{view.span_last}, clear"
+    else:
+        span = (f"article span: lines {view.span_first}-{view.span_last}, not clear "
+                "(outside_article never holds on this page)")
+    out: list = [
+        _heading(_cut(f"page {view.id}" + (f"  {view.url}" if view.url else ""), width)),
+        _text(span),
+        _text(f"lines: {len(rows)} non-blank; residue removed {sum(x.removed for x in residue)} of {len(residue)} "
+              f"({sum(x.mismatch == 'missed' for x in rows)} missed); body removed "
+              f"{sum(x.removed for x in body)} of {len(body)} ({sum(x.mismatch == 'lost' for x in rows)} lost)"),
+        _text(""),
+    ]
+    with_kinds = any(x.kind for x in rows)
+
+    def rule_of(x) -> str:
+        return x.rule or ",".join("~" + r for r in x.edited_by)
+
+    number_w = max([4] + [len(str(x.number)) for x in rows])
+    kind_w = max([4] + [len(x.kind or "-") for x in rows]) if with_kinds else 0
+    rule_w = min(max([4] + [len(rule_of(x)) for x in rows]), _RULE_WIDTH)
+    cells = [("LINE", number_w, True), ("LABEL", 7, False)] + ([("KIND", kind_w, False)] if with_kinds else []) + \
+        [("PROSE", 5, True), ("SPAN", 6, False), ("CHECK", 6, False), ("RULE", rule_w, False)]
+
+    def line(values: list, text: str) -> str:
+        parts = [v.rjust(w) if right else v.ljust(w) for v, (_, w, right) in zip(values, cells)]
+        head = " ".join(parts) + " "
+        return (head + _cut(text, width - len(head))).rstrip()
+
+    out.append(_text(line([c[0] for c in cells], "TEXT"), "bold"))
+    indent = " " * (number_w + 1)
+    for x in rows:
+        values = [str(x.number), _LABEL.get(x.label, str(x.label))] + ([x.kind or "-"] if with_kinds else []) + \
+            [f"{x.score:.2f}", x.span, x.mismatch, _cut(rule_of(x), rule_w)]
+        style = {"lost": "bold red", "missed": "yellow"}.get(x.mismatch, "dim" if x.removed else "")
+        out.append(_text(line(values, x.text), style))
+        if x.detail:  # whole, wrapped under the row: it is the answer to "why"
+            for part in textwrap.wrap(x.detail.replace("\t", " "), max(width, 20), initial_indent=indent + "why: ",
+                                      subsequent_indent=indent + "     "):
+                out.append(_text(part, "dim"))
+    return out
+
+
+def print_page(view, console: Optional[Console] = None) -> None:
+    """``cleaner eval --page`` (``cleaner.evaluate.page_view``'s PageView), on stdout."""
+    console = console or make_console()
+    _emit(console, page_renderables(view, console.width))
 
 
 def print_mined(mined, console: Optional[Console] = None) -> None:

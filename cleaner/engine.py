@@ -27,9 +27,9 @@ FEW_TESTS = 4
 
 
 class Trial:
-    """One rule at work on one text: what its conditions and action see (the document, the rule,
-    the figures of a line, the article's span) and how they call a pattern (under the text's
-    limits, a runaway naming the rule and the line)."""
+    """One text being cleaned, as the rules' conditions and actions see it: the document, the rule
+    at work (set as each rule runs), a line's figures, the article's span, and how to call a
+    pattern (under the text's limits, a runaway naming the rule and the line)."""
 
     __slots__ = ("doc", "rule", "limits", "_barriers")
 
@@ -119,6 +119,7 @@ class Engine:
             return self._run(doc, self._gate.candidates(doc, limits), limits)
 
     def _run(self, doc: Document, cands: dict[int, set[int]], limits: Limits) -> list[Removal]:
+        t = Trial(doc, None, limits, lambda: self._barriers(doc, cands, limits))
         # Removing a line can put another at the edge or next to a credit, and an edit can make a
         # line match an earlier rule: rounds repeat until nothing changes, so cleaning twice never
         # changes more than cleaning once. After the first round a rule tests only what could now
@@ -140,7 +141,7 @@ class Engine:
                 if self.exhaustive:
                     pool = cands.get(ri)
                     if pool:
-                        now.add(ri, self._apply(plan, doc, pool, pool, cands, limits))
+                        now.add(ri, self._apply(plan, t, pool, pool, cands))
                     continue
                 if last is not None and now.latest < 0 and ri > last.latest:
                     break  # nothing changed since any rule from here on last ran
@@ -156,7 +157,7 @@ class Engine:
                         lines += [*now.near, *last.since(last.near, ri)]
                     pool = pool.intersection(lines)
                 if pool:
-                    changed = self._apply(plan, doc, pool, cands[ri], cands, limits)
+                    changed = self._apply(plan, t, pool, cands[ri], cands)
                     if changed:
                         now.add(ri, changed)
                         fired.update((plan.rule.id, plan.rule.category))
@@ -167,11 +168,11 @@ class Engine:
             return []
         return build_log(doc)
 
-    def _apply(self, plan: Plan, doc: Document, pool: set[int], everywhere: set[int], cands, limits: Limits) -> set[int]:
+    def _apply(self, plan: Plan, t: Trial, pool: set[int], everywhere: set[int], cands) -> set[int]:
         """Apply one rule to the lines of ``pool`` still there (a chain may go on through any of its
         candidate lines, ``everywhere``); the lines it changed."""
         rule = plan.rule
-        t = Trial(doc, rule, limits, lambda: self._barriers(doc, cands, limits))
+        t.rule, doc, limits = rule, t.doc, t.limits
         if doc.held and plan.drops:
             # A line holding a line separator between text is never removed whole (document.py):
             # to a rule that removes lines, it is a line the rule does not match.
@@ -182,11 +183,21 @@ class Engine:
         before, after = plan.before, plan.after
         check = limits.budget.check
 
-        def holds(li):  # cheap tests first (usually false), then the pattern, then the rest
+        def matches(li):  # cheap tests first (usually false), then the pattern
             check()
-            return (all(c(t, li, li) for c in before)
-                    and (search(texts[li]) if timeout is None else t.call(search, texts[li], li + 1))
-                    and all(c(t, li, li) for c in after))
+            for c in before:
+                if not c(t, li, li):
+                    return False
+            return search(texts[li]) if timeout is None else t.call(search, texts[li], li + 1)
+
+        def rest(li):  # what is tested once the pattern matched
+            for c in after:
+                if not c(t, li, li):
+                    return False
+            return True
+
+        def holds(li):
+            return matches(li) and rest(li)
 
         if plan.step:
             # Only a line just beyond a removed line can hold: start from those, not from every line.
@@ -201,9 +212,14 @@ class Engine:
             hits = self._edge_hits(plan, doc, live, holds, check)
         elif not plan.drops and not before and not after and not plan.min_run:
             hits = live  # finding the matches below is the test: one pattern call a line, not two
+        elif plan.min_run:
+            # A line in a run of lines that meet everything stands in a run of lines that match:
+            # the runs of matches are found first, and only their lines tested further.
+            hits = [li for li in live if (not doc.blank[li] or not plan.drops) and matches(li)]
+            hits = _runs([li for li in _runs(hits, doc, plan.min_run) if rest(li)], doc, plan.min_run)
         else:
             hits = [li for li in live if (not doc.blank[li] or not plan.drops) and holds(li)]
-        if plan.min_run:
+        if plan.min_run and plan.walk == "edges":
             hits = _runs(hits, doc, plan.min_run)
         if plan.region:
             return _take_region(plan, t, hits)

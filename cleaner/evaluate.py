@@ -2,11 +2,14 @@
 
 A record has ``noisy`` and either ``labels`` (one per line of ``noisy.split("\\n")``: "body",
 "boilerplate" or null for a blank line) or ``gold`` (the article body; lines are then labelled by
-aligning their tokens to it). Line figures come from the removal log itself, so they are exact: a
-line counts as removed when removals cover all of it.
+aligning their tokens to it), and may have ``line_kinds`` (one per line: what the line is, such as
+"body", "headline", "byline", "caption", "comments", or null), which adds figures per kind. Line
+figures come from the removal log itself, so they are exact: a line counts as removed when removals
+cover all of it.
 """
 from __future__ import annotations
 
+import bisect
 import difflib
 import json
 import unicodedata
@@ -65,13 +68,20 @@ class DocReport:
     out_tokens: int = 0
     tp_tokens: int = 0
     avail_tokens: int = 0
+    kinds: Counter = field(default_factory=Counter)  # line kind -> non-blank lines of that kind
+    kinds_removed: Counter = field(default_factory=Counter)  # line kind -> those removed
     result: Any = None  # the CleanResult, when kept for a report
 
 
 def removed_lines(text: str, removals) -> dict[int, str]:
     """Line index -> rule id, for every non-blank line that the removals delete whole."""
-    out: dict[int, str] = {}
-    spans = [(r.start, r.end, r.rule) for r in removals if r.replacement == ""]
+    return {i: r.rule for i, r in removing_records(text, removals).items()}
+
+
+def removing_records(text: str, removals) -> dict[int, Any]:
+    """Line index -> the Removal that deletes it, for every non-blank line that removals delete whole."""
+    out: dict[int, Any] = {}
+    spans = [(r.start, r.end, r) for r in removals if r.replacement == ""]
     if not spans:
         return out
     pos, k = 0, 0
@@ -145,6 +155,12 @@ def evaluate_doc(record: dict, clean) -> DocReport:
         else:
             rep.boiler += 1
             rep.boiler_removed += bool(rule)
+    kinds = record.get("line_kinds")
+    if isinstance(kinds, list) and len(kinds) == len(lines):
+        for i, (line, kind) in enumerate(zip(lines, kinds)):
+            if kind is not None and line.strip():
+                rep.kinds[kind] += 1
+                rep.kinds_removed[kind] += i in gone
     if isinstance(gold, str):
         g, o, n = Counter(tokens(gold)), Counter(tokens(result.text)), Counter(tokens(noisy))
         rep.gold_tokens, rep.out_tokens = sum(g.values()), sum(o.values())
@@ -209,6 +225,8 @@ def summarise(reports: list[DocReport], rules: Iterable, worst: int = 10) -> dic
     out["categories"] = {cat: {"removed_lines": c["removed"], "body_lines": c["body"],
                                "precision": (c["removed"] - c["body"]) / c["removed"]}
                          for cat, c in sorted(by_cat.items())}
+    if any(r.kinds for r in reports):
+        out["kinds"] = kind_figures(reports)
     losers = sorted((r for r in reports if r.body_tokens_lost), key=lambda r: -r.body_tokens_lost)[:worst]
     out["most_body_lost"] = [
         {"id": r.id, "body_tokens_lost": r.body_tokens_lost, "body_tokens": r.body_tokens,
@@ -216,6 +234,128 @@ def summarise(reports: list[DocReport], rules: Iterable, worst: int = 10) -> dic
         for r in losers
     ]
     return out
+
+
+def kind_figures(reports: list[DocReport]) -> dict:
+    """Per line kind (records with ``line_kinds``), by name: documents that have the kind, its
+    non-blank lines, those removed and their share - recall for a residue kind, loss for ``body``."""
+    lines, removed, docs = Counter(), Counter(), Counter()
+    for r in reports:
+        lines.update(r.kinds)
+        removed.update(r.kinds_removed)
+        docs.update(r.kinds.keys())
+    return {kind: {"docs": docs[kind], "lines": lines[kind], "removed_lines": removed[kind],
+                   "removed_share": removed[kind] / lines[kind]}
+            for kind in sorted(lines)}
+
+
+@dataclass
+class PageLine:
+    """One non-blank line of a page, as ``cleaner eval --page`` shows it."""
+
+    number: int  # 1-based, as in the log
+    text: str
+    label: Optional[str]  # "body" or "boilerplate" (from ``labels`` or aligned to ``gold``)
+    kind: Optional[str]  # from ``line_kinds``, when the record has them
+    score: float  # the prose score (linestats.py)
+    words: int
+    span: str  # "before", "in" or "after" the article's span; "none" when the page has no span
+    rule: str = ""  # the rule that removed the line whole
+    detail: str = ""  # that removal's detail
+    edited_by: tuple = ()  # rules that changed part of the line without removing it
+
+    @property
+    def removed(self) -> bool:
+        return bool(self.rule)
+
+    @property
+    def mismatch(self) -> str:
+        """"lost" (body removed), "missed" (residue kept) or ""."""
+        if self.label == BODY and self.removed:
+            return "lost"
+        if self.label == BOILER and not self.removed:
+            return "missed"
+        return ""
+
+    def to_dict(self) -> dict:
+        return {"line": self.number, "label": self.label, "kind": self.kind, "prose": round(self.score, 4),
+                "words": self.words, "span": self.span, "rule": self.rule or None, "detail": self.detail or None,
+                "edited_by": list(self.edited_by), "mismatch": self.mismatch or None, "text": self.text}
+
+
+@dataclass
+class PageView:
+    """A page's non-blank lines with their label, prose score, place against the span and rule."""
+
+    id: str
+    lines: list  # of PageLine
+    span_first: Optional[int] = None  # 1-based line numbers of the span, when there is one
+    span_last: Optional[int] = None
+    span_clear: bool = False
+    url: str = ""
+
+    def to_dict(self) -> dict:
+        return {"id": self.id, "url": self.url or None,
+                "span": None if self.span_first is None else
+                {"first": self.span_first, "last": self.span_last, "clear": self.span_clear},
+                "lines": [x.to_dict() for x in self.lines]}
+
+
+def find_record(records: list[dict], doc_id: str) -> dict:
+    """The record whose ``id`` is ``doc_id`` (compared as text); an error when there is none."""
+    for record in records:
+        if str(record.get("id", "")) == doc_id:
+            return record
+    raise CleanerError(f"no record with id {doc_id!r}")
+
+
+def page_view(record: dict, clean) -> PageView:
+    """What happened to each line of one annotated record, and why (``cleaner eval --page``).
+
+    The span is found as the engine finds it (``span.find_span``) over the input's non-blank lines,
+    before any rule ran; the engine finds it on the lines still there when a rule first asks, so
+    after earlier removals the two can differ."""
+    from .linestats import line_stats
+    from .span import find_span
+
+    noisy = record["noisy"]
+    labels = record.get("labels")
+    if labels is None:
+        labels = label_from_gold(noisy, record["gold"])
+    lines = noisy.split("\n")
+    kinds = record.get("line_kinds")
+    if not (isinstance(kinds, list) and len(kinds) == len(lines)):
+        kinds = [None] * len(lines)
+    result = clean(noisy)
+    gone = removing_records(noisy, result.removals)
+    starts, pos = [], 0
+    for line in lines:
+        starts.append(pos)
+        pos += len(line) + 1
+    edits: dict[int, list] = {}  # line -> rules that changed some of its characters
+    for r in result.removals:
+        i = bisect.bisect_right(starts, r.start) - 1
+        while i < len(lines) and (starts[i] < r.end or starts[i] == r.start):
+            if starts[i] + len(lines[i]) > r.start or r.start == r.end:
+                if i not in gone and r.rule not in edits.setdefault(i, []):
+                    edits[i].append(r.rule)
+            i += 1
+    present = [i for i, line in enumerate(lines) if line.strip()]
+    stats = {i: line_stats(lines[i]) for i in present}
+    span = find_span(present, [stats[i].score for i in present], [stats[i].words for i in present]) if present else None
+    view = PageView(id=str(record.get("id", "?")), lines=[], url=str(record.get("url") or ""))
+    if span is not None:
+        view.span_first, view.span_last, view.span_clear = span.first + 1, span.last + 1, span.clear
+    for i in present:
+        where = "none" if span is None else "before" if i < span.first else "after" if i > span.last else "in"
+        removal = gone.get(i)
+        view.lines.append(PageLine(
+            number=i + 1, text=lines[i], label=labels[i] if labels[i] is not None else None, kind=kinds[i],
+            score=stats[i].score, words=stats[i].words, span=where,
+            rule=removal.rule if removal else "", detail=(removal.detail or "") if removal else "",
+            edited_by=tuple(edits.get(i, ())),
+        ))
+    return view
 
 
 def read_records(path: str) -> list[dict]:
@@ -253,7 +393,9 @@ def _record_problem(record) -> Optional[str]:
         return "needs 'noisy', the text to clean, as a string"
     labels = record.get("labels")
     if labels is None:
-        return None if isinstance(record.get("gold"), str) else "needs 'labels' (a list) or 'gold' (a string)"
+        if not isinstance(record.get("gold"), str):
+            return "needs 'labels' (a list) or 'gold' (a string)"
+        return _kinds_problem(record.get("line_kinds"), noisy.count("\n") + 1)
     if not isinstance(labels, list):
         return f"'labels' must be a list, one label per line, not {type(labels).__name__}"
     bad = next((x for x in labels if x not in (BODY, BOILER, None)), 0)
@@ -262,8 +404,24 @@ def _record_problem(record) -> Optional[str]:
     lines = noisy.count("\n") + 1
     if len(labels) != lines:
         return f"{len(labels)} labels for {lines} lines"
+    problem = _kinds_problem(record.get("line_kinds"), lines)
+    if problem:
+        return problem
     try:
         noisy.encode("utf-8")
     except UnicodeEncodeError as e:
         return f"'noisy' holds a lone surrogate at character {e.start}"
+    return None
+
+
+def _kinds_problem(kinds, lines: int) -> Optional[str]:
+    if kinds is None:
+        return None
+    if not isinstance(kinds, list):
+        return f"'line_kinds' must be a list, one kind per line, not {type(kinds).__name__}"
+    bad = next((x for x in kinds if not (x is None or isinstance(x, str))), 0)
+    if bad != 0:
+        return f"'line_kinds' holds {bad!r}: each kind is a string or null"
+    if len(kinds) != lines:
+        return f"{len(kinds)} line kinds for {lines} lines"
     return None

@@ -52,6 +52,8 @@ _REACH = 48  # how far apart the two may get before they are back in step
 def diff_spans(old: str, new: str) -> list[tuple[int, int, str]]:
     """The smallest edits (offsets into ``old``) that turn ``old`` into ``new``; on a long line,
     small edits found in time linear in its length."""
+    if old == new:  # most lines a rule suspects of mojibake have none: no diff to work out
+        return []
     if len(old) + len(new) <= EXACT:
         return _difflib(old, new, 0, 0)
     edits: list[tuple[int, int, str]] = []

@@ -10,8 +10,9 @@ Lines that open a region running to the end of the text (a comment thread's mark
 segment, and the first one worth ``PREFER_FIRST`` of the best wins, so that a long comment
 thread under a short article does not take the article's place.
 
-A page has a **clear** span when the span holds ``MIN_COVER`` of the prose of its stretch, and the
-prose-like words outside it, in that stretch, are under ``MAX_OUTSIDE`` of the words inside it. A
+A page has a **clear** span when the span holds ``MIN_PROSE_LINES`` lines of prose and
+``MIN_COVER`` of the prose of its stretch, and the prose-like words outside it, in that stretch,
+are under ``MAX_OUTSIDE`` of the words inside it. A
 list article or a photo essay has none; conditions on the span then never hold.
 """
 from __future__ import annotations
@@ -78,10 +79,11 @@ def find_span(lines: Sequence[int], scores: Sequence[float], words: Sequence[int
     if not stretches:
         return None
     top = max(stretches)
-    _, bs, be, lo, hi, _ = next((c for c in stretches if c[0] >= PREFER_FIRST * top[0] and c[5] >= MIN_PROSE_LINES), top)
+    _, bs, be, lo, hi, lines_of_prose = next(
+        (c for c in stretches if c[0] >= PREFER_FIRST * top[0] and c[5] >= MIN_PROSE_LINES), top)
     prose = sum(v for v in values[lo:hi] if v > 0)
     cover = sum(v for v in values[bs:be] if v > 0) / prose
     inside = sum(words[bs:be]) or 1
     outside = sum(words[k] for k in (*range(lo, bs), *range(be, hi)) if scores[k] >= PROSE_OUTSIDE)
-    clear = cover >= MIN_COVER and outside / inside < MAX_OUTSIDE
+    clear = cover >= MIN_COVER and outside / inside < MAX_OUTSIDE and lines_of_prose >= MIN_PROSE_LINES
     return Span(lines[bs], lines[be - 1], clear, cover)

@@ -1,0 +1,68 @@
+"""clean() microseconds a page on the development pages, this tree against an older commit, in one
+run: the old commit is checked out in a git worktree (benchmarks/out/worktree-REV, not committed)
+and each version is timed in its own process (CPU time, so that other work on the machine counts
+less), in turns, best of several rounds.
+
+    python benchmarks/bench_versions.py --old 9c1db51 [--data FILE] [--rounds 5]
+
+Each version cleans with its own default packs; ``--same-packs`` gives the old engine this tree's
+packs too, where its schema can read them (an engine-only comparison).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "benchmarks" / "out"
+
+CHILD = r"""
+import json, sys, time
+sys.path.insert(0, sys.argv[1])
+from cleaner import Cleaner
+texts = [json.loads(line)["noisy"] for line in open(sys.argv[2], encoding="utf-8")]
+c = Cleaner(rules=[sys.argv[3]] if sys.argv[3] else None, check=False)
+for t in texts:
+    c.clean(t)
+start = time.process_time()
+for t in texts:
+    c.clean(t)
+print((time.process_time() - start) / len(texts) * 1e6)
+"""
+
+
+def worktree(rev: str) -> Path:
+    path = OUT / f"worktree-{rev}"
+    if not path.exists():
+        OUT.mkdir(parents=True, exist_ok=True)
+        subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", str(path), rev],
+                       check=True, capture_output=True)
+    return path
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--old", required=True, help="the commit to compare with")
+    ap.add_argument("--data", default=str(ROOT / "benchmarks" / "data" / "dev.jsonl"))
+    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--same-packs", action="store_true")
+    args = ap.parse_args()
+    old = worktree(args.old)
+    versions = {f"old ({args.old})": (old, str(ROOT / "rules") if args.same_packs else ""), "new (this tree)": (ROOT, "")}
+    best = {name: float("inf") for name in versions}
+    for _ in range(args.rounds):
+        for name, (where, packs) in versions.items():
+            out = subprocess.run([sys.executable, "-c", CHILD, str(where), args.data, packs],
+                                 check=True, capture_output=True, text=True)
+            best[name] = min(best[name], float(out.stdout))
+    (o, n) = best.values()
+    for name, us in best.items():
+        print(f"{name:24} {us:8.0f} us a page")
+    print(f"new / old: {n / o:.2f}x the time ({Path(args.data).name}, best of {args.rounds} rounds each)")
+
+
+if __name__ == "__main__":
+    main()
