@@ -70,7 +70,7 @@ def main() -> None:
     n = len(texts)
     mb = sum(len(t.encode("utf-8")) for t in texts) / 1e6
     cleaner = Cleaner()
-    engine = cleaner._engine
+    engine = cleaner._engine_for(None)
 
     docs: list[Document] = []
     original = engine_module.build_log

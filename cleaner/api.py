@@ -4,11 +4,12 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Iterable, Optional, Sequence, Union
 
 from .engine import Engine
+from .language import detect
 from .examples import check_examples
 from .model import CleanResult, CleanerError, Rule
 from .rules import default_rules_dir, load_packs
@@ -65,6 +66,11 @@ class CleanerConfig:
     extra: tuple[str, ...] = ()
     disable: tuple[str, ...] = ()
     timeout: float = 2.0
+    lang: str = "auto"
+
+
+#: ``lang`` values that are not a language: detect it, or run the core packs only.
+AUTO, NO_LANGUAGE = "auto", "none"
 
 
 class Cleaner:
@@ -76,6 +82,9 @@ class Cleaner:
     ``timeout``: seconds one pattern may run on one line before the text fails with a
     ``CleanerError`` naming the rule and the line.
     ``check``: run every rule's examples while loading (a pack whose examples fail is refused).
+    ``lang``: the language of the texts, an ISO 639-1 code; ``"auto"`` (the default) tells it for
+    each text from its stopwords (language.py), ``"none"`` runs the core packs only. A text gets
+    the core packs (those that declare no languages) and the packs of its language, if any.
 
     Loading is the slow part (tens of milliseconds): make one Cleaner and reuse it. ``clean`` may be
     called from many threads at once.
@@ -88,15 +97,37 @@ class Cleaner:
         disable: Iterable[str] = (),
         timeout: float = 2.0,
         check: bool = True,
+        lang: str = AUTO,
     ):
         self.config = CleanerConfig(None if rules is None else tuple(str(p) for p in rules),
-                                    tuple(str(p) for p in extra), tuple(disable), timeout)
+                                    tuple(str(p) for p in extra), tuple(disable), timeout, _language_option(lang))
         self.rules: Sequence[Rule] = tuple(load_rules(rules, extra, disable, check=check))
-        self._engine = Engine(self.rules, timeout=timeout)
+        #: The languages that have packs among the rules.
+        self.languages: tuple[str, ...] = tuple(sorted({code for r in self.rules for code in r.languages}))
+        self._engines: dict[Optional[str], Engine] = {None: Engine([r for r in self.rules if not r.languages], timeout=timeout)}
 
     @classmethod
     def from_config(cls, config: CleanerConfig, check: bool = True) -> "Cleaner":
-        return cls(config.rules, config.extra, config.disable, config.timeout, check=check)
+        return cls(config.rules, config.extra, config.disable, config.timeout, check=check, lang=config.lang)
+
+    def language_of(self, text: str, lang: Optional[str] = None) -> Optional[str]:
+        """The language whose packs clean ``text``: ``lang`` (or the Cleaner's own ``lang``) if it
+        names one that has packs, the detected one for ``"auto"``; None for the core packs only."""
+        lang = _language_option(lang) if lang is not None else self.config.lang
+        if lang == AUTO:
+            lang = detect(text, (*self.languages, "en")) if self.languages else None
+        return lang if lang in self.languages else None
+
+    def _engine_for(self, language: Optional[str]) -> Engine:
+        engine = self._engines.get(language)
+        if engine is None:  # built on first use: most corpora need one or two
+            engine = self._engines[language] = Engine(
+                [r for r in self.rules if not r.languages or language in r.languages], timeout=self.config.timeout)
+        return engine
+
+    def rules_for(self, language: Optional[str]) -> list[Rule]:
+        """The rules that run on text in ``language`` (None: the core packs only)."""
+        return list(self._engine_for(language if language in self.languages else None).rules)
 
     @property
     def fingerprint(self) -> str:
@@ -104,22 +135,35 @@ class Cleaner:
         h = hashlib.sha256()
         for r in self.rules:
             h.update(repr((r.id, r.category, r.source, r.action, r.replacement, r.window, r.triggers,
-                           r.max_length, r.when)).encode("utf-8"))
+                           r.max_length, r.when, r.region, r.languages)).encode("utf-8"))
+        h.update(self.config.lang.encode("utf-8"))
         return h.hexdigest()[:16]
 
-    def clean(self, text: str) -> CleanResult:
+    def clean(self, text: str, lang: Optional[str] = None) -> CleanResult:
         """Clean one text: the clean text and the log of every change (``CleanResult``).
 
         ``text`` must be ``str``; decode bytes first (``data.decode("utf-8")``): guessing an encoding
         would change characters no log records. Raises ``TypeError`` for anything else, and
-        ``CleanerError`` when a pattern runs away.
+        ``CleanerError`` when a pattern runs away. ``lang`` overrides the Cleaner's ``lang`` for
+        this text (a JSONL record's own language field, say). ``result.language`` says which
+        language's packs ran, None for the core packs only.
         """
         if not isinstance(text, str):
             hint = "; decode it first, e.g. data.decode('utf-8')" if isinstance(text, (bytes, bytearray)) else ""
             raise TypeError(f"clean() takes str, not {type(text).__name__}{hint}")
-        return self._engine.clean(text)
+        language = self.language_of(text, lang)
+        result = self._engine_for(language).clean(text)
+        return replace(result, language=language) if language else result
 
     __call__ = clean
+
+
+def _language_option(lang: str) -> str:
+    """``lang`` checked: an ISO 639-1 code, ``"auto"`` or ``"none"``."""
+    lang = str(lang).strip().lower()
+    if lang not in (AUTO, NO_LANGUAGE) and not re.fullmatch(r"[a-z]{2}", lang):
+        raise CleanerError(f"language {lang!r}: give an ISO 639-1 code such as de, 'auto' or 'none'")
+    return lang
 
 
 @lru_cache(maxsize=1)

@@ -26,6 +26,7 @@ from .display import print_eval, print_mined, print_problems, print_rules, print
 from .examples import check_examples
 from .formats import compression, is_jsonl, open_in, read_lines, refuse_parquet
 from .jsonl import BadRecord, Options, read_record, run_jsonl, version_of
+from .language import code_of
 from .logsink import LogSink
 from .model import CleanerError
 from .report import Progress, RunStats
@@ -207,11 +208,12 @@ class _Run:
 
 
 def _run(rules, only_rules, disable, timeout, jobs, quiet=False, verbose=False, diff=False, color=None,
-         text_field="text", id_field="id", log_text=True) -> _Run:
-    cleaner = Cleaner([str(p) for p in only_rules] or None, [str(p) for p in rules], disable, timeout)
+         text_field="text", id_field="id", log_text=True, lang="auto", lang_field=None) -> _Run:
+    cleaner = Cleaner([str(p) for p in only_rules] or None, [str(p) for p in rules], disable, timeout, lang=lang)
     if color is None:
         color = sys.stdout is not None and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
-    opts = Options(text_field=text_field, id_field=id_field, version=version_of(cleaner), log_text=log_text)
+    opts = Options(text_field=text_field, id_field=id_field, version=version_of(cleaner), log_text=log_text,
+                   lang_field=lang_field)
     return _Run(cleaner, jobs or os.cpu_count() or 1, opts, quiet, verbose,
                 ("colour" if color else "plain") if diff else "")
 
@@ -232,6 +234,8 @@ ColorOpt = Annotated[Optional[bool], typer.Option("--color/--no-color", help="Co
 FormatOpt = Annotated[str, typer.Option("--format", metavar="auto|text|jsonl", help="auto (by file name, then content), text or jsonl.")]
 TextFieldOpt = Annotated[str, typer.Option("--text-field", metavar="FIELD", help="JSONL: the field holding the text (dotted paths allowed).")]
 IdFieldOpt = Annotated[str, typer.Option("--id-field", metavar="FIELD", help="JSONL: the field naming the document in the log.")]
+LangOpt = Annotated[str, typer.Option("--lang", metavar="CODE|auto|none", help="The texts' language (ISO 639-1): its packs run beside the core packs. auto (the default) tells it for each text; none runs the core packs only.")]
+LangFieldOpt = Annotated[Optional[str], typer.Option("--lang-field", metavar="FIELD", help="JSONL: the field holding a record's own language (e.g. metadata.language), used where present instead of --lang.")]
 
 
 @app.command(cls=_Command)
@@ -261,6 +265,8 @@ def clean(
     repeated: Annotated[Optional[int], typer.Option("--repeated", metavar="K", min=2, help="JSONL: two passes; also remove lines that stand on at least K pages of their site (and --repeated-share of its pages) and are not prose.")] = None,
     repeated_share: Annotated[float, typer.Option("--repeated-share", metavar="SHARE", min=0.0, max=1.0, help="With --repeated: the least share of a site's pages a line must stand on.")] = 0.1,
     group_by: Annotated[Optional[str], typer.Option("--group-by", metavar="FIELD", help="With --repeated: the field naming a record's site (a URL field gives its host); default: url, then metadata.url.")] = None,
+    lang: LangOpt = "auto",
+    lang_field: LangFieldOpt = None,
 ):
     """Clean article text: cleaned text to stdout (or -o, or the files themselves with --in-place),
     the log of every change to --log."""
@@ -273,7 +279,8 @@ def clean(
     if diff and (output or in_place or log or report or stats_out):
         raise CleanerError("--diff shows what would change and writes nothing; it takes no -o, --in-place, --log, --report or --stats")
     check_targets(paths, {"-o": output, "--log": log, "--report": report, "--stats": stats_out})
-    run = _run(rules, only_rules, disable, regex_timeout, jobs, quiet, verbose, diff, color, text_field, id_field, log_text)
+    run = _run(rules, only_rules, disable, regex_timeout, jobs, quiet, verbose, diff, color, text_field, id_field, log_text,
+               lang, lang_field)
     run.opts.want_report = bool(report)
     if repeated and not jsonl:
         raise CleanerError("--repeated counts lines across the records of a JSONL corpus; give one")
@@ -389,11 +396,14 @@ def check(
     jobs: JobsOpt = 0,
     quiet: QuietOpt = False,
     verbose: VerboseOpt = False,
+    lang: LangOpt = "auto",
+    lang_field: LangFieldOpt = None,
 ):
     """Change nothing; list the files (or JSONL records, as FILE:LINE) that cleaning would change,
     with counts per category. Exit 1 if any would change, 0 if none."""
     jsonl = _corpus_mode(fmt, paths)
-    run = _run(rules, only_rules, disable, regex_timeout, jobs, quiet, verbose, diff, color, text_field, id_field)
+    run = _run(rules, only_rules, disable, regex_timeout, jobs, quiet, verbose, diff, color, text_field, id_field,
+               lang=lang, lang_field=lang_field)
     code = _show_changes(run, paths, jsonl, glob, "would clean")
     if code:
         raise typer.Exit(code)
@@ -408,10 +418,17 @@ def rules_list(
     cost: Annotated[Optional[str], typer.Option("--cost", metavar="SAMPLE", help="Measure each rule's pattern on the lines of this text file or JSONL corpus: lines its gate lets through, microseconds a try, milliseconds per MB.")] = None,
     fmt: FormatOpt = "auto",
     text_field: TextFieldOpt = "text",
+    lang: Annotated[Optional[str], typer.Option("--lang", metavar="CODE", help="Only the rules that run on text in this language (ISO 639-1): the core packs and its own.")] = None,
 ):
-    """The rules in the order they apply; with --cost, what each rule's pattern costs on a sample."""
+    """The rules in the order they apply, each with the languages it runs on; with --cost, what
+    each rule's pattern costs on a sample."""
     std_stream("stdout", sys.stdout)
     loaded = load_rules(list(only_rules) or None, list(rules), disable, check=False)
+    if lang is not None:
+        code = code_of(lang)
+        if code is None:
+            raise CleanerError(f"--lang {lang!r}: give an ISO 639-1 code such as de")
+        loaded = [r for r in loaded if not r.languages or code in r.languages]
     costs = None
     if cost:
         from .cost import pattern_costs
@@ -527,6 +544,7 @@ def eval_(
     jobs: JobsOpt = 0,
     worst: Annotated[int, typer.Option("--worst", metavar="N", min=0, help="How many documents that lost the most body text to show.")] = 10,
     report: ReportOpt = None,
+    lang: LangOpt = "auto",
     page: Annotated[Optional[str], typer.Option("--page", metavar="ID", help="Show one record's lines instead: each with its label (and kind), prose score, place against the article span and the rule that removed it; lost body lines and missed residue marked.")] = None,
 ):
     """Measure the rules on annotated documents: line recall and precision, body retention, token F1,
@@ -539,7 +557,7 @@ def eval_(
         raise CleanerError("--page shows one page; it takes no --report")
     check_targets([str(data)], {"--report": report})
     records = read_records(str(data))
-    run = _run(rules, only_rules, disable, regex_timeout, jobs)  # the rules validated once, before any worker
+    run = _run(rules, only_rules, disable, regex_timeout, jobs, lang=lang)  # the rules validated once, before any worker
     if page is not None:
         _show_page(run, records, str(data), page, as_json)
         return

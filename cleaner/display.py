@@ -181,9 +181,9 @@ def print_rules(rules, console: Optional[Console] = None, costs=None) -> None:
     """The rules in the order they apply, on stdout; descriptions wrap to the width. With ``costs``
     (``cost.pattern_costs``), each rule's pattern cost on a sample instead of its description."""
     if costs is None:
-        table = _table(("ORDER", _NUM), ("ID", _NAME), ("CATEGORY", _NAME), ("DESCRIPTION", _WRAP))
+        table = _table(("ORDER", _NUM), ("ID", _NAME), ("CATEGORY", _NAME), ("LANGUAGES", _NAME), ("DESCRIPTION", _WRAP))
         for i, r in enumerate(rules, 1):
-            table.add_row(str(i), r.id, r.category, r.description or "")
+            table.add_row(str(i), r.id, r.category, ",".join(r.languages) or "all", r.description or "")
     else:
         table = _table(("ORDER", _NUM), ("ID", _NAME), ("CATEGORY", _NAME), ("LINES TRIED", _NUM),
                        ("US A TRY", _NUM), ("MS PER MB", _NUM))
@@ -232,6 +232,9 @@ def eval_renderables(s: dict) -> list:
         for kind, k in s["kinds"].items():
             kinds.add_row(kind, str(k["docs"]), str(k["lines"]), str(k["removed_lines"]), f"{k['removed_share']:.3f}")
         out += [_text(""), _heading("per line kind (share removed: recall for a residue kind, loss for body):"), kinds]
+    if s.get("language_packs"):
+        ran = ", ".join(f"{lang} ({n} documents)" for lang, n in s["language_packs"].items())
+        out += [_text(""), _text(f"language packs that ran: {ran}")]
 
     if s["rules_never_fired"]:
         out += [_text(""), _text("rules that never fired: " + ", ".join(s["rules_never_fired"]))]

@@ -68,6 +68,7 @@ class DocReport:
     out_tokens: int = 0
     tp_tokens: int = 0
     avail_tokens: int = 0
+    language: Optional[str] = None  # the language whose packs ran, if any
     kinds: Counter = field(default_factory=Counter)  # line kind -> non-blank lines of that kind
     kinds_removed: Counter = field(default_factory=Counter)  # line kind -> those removed
     result: Any = None  # the CleanResult, when kept for a report
@@ -136,7 +137,7 @@ def evaluate_doc(record: dict, clean) -> DocReport:
         raise CleanerError(f"record {record.get('id', '?')}: {len(labels)} labels for {len(lines)} lines")
     result = clean(noisy)
     gone = removed_lines(noisy, result.removals)
-    rep = DocReport(id=str(record.get("id", "?")))
+    rep = DocReport(id=str(record.get("id", "?")), language=result.language)
     for i, (line, lab) in enumerate(zip(lines, labels)):
         if lab is None or not line.strip():
             continue
@@ -227,6 +228,9 @@ def summarise(reports: list[DocReport], rules: Iterable, worst: int = 10) -> dic
                          for cat, c in sorted(by_cat.items())}
     if any(r.kinds for r in reports):
         out["kinds"] = kind_figures(reports)
+    languages = Counter(r.language for r in reports if r.language)
+    if languages:  # which language packs ran, on how many documents
+        out["language_packs"] = dict(sorted(languages.items()))
     losers = sorted((r for r in reports if r.body_tokens_lost), key=lambda r: -r.body_tokens_lost)[:worst]
     out["most_body_lost"] = [
         {"id": r.id, "body_tokens_lost": r.body_tokens_lost, "body_tokens": r.body_tokens,

@@ -22,6 +22,7 @@ from .formats import compressed_writer, compression, open_in, read_lines
 from .model import CleanerError
 from .parallel import map_in_order, new_counter, tick
 from .rawjson import replace_value, set_member
+from .language import code_of
 from .report import MAX_LISTED_ERRORS, RunStats
 from .textio import atomic_output, temp_dir_near
 
@@ -40,6 +41,7 @@ class Options:
     repeat_k: int = 3
     repeat_share: float = 0.1
     group_by: Optional[str] = None  # the field naming a record's group; None: the host of its URL
+    lang_field: Optional[str] = None  # the field holding a record's language (ISO 639-1), if any
 
 
 @dataclass
@@ -55,20 +57,21 @@ class ChunkResult:
 
 # --- one record ----------------------------------------------------------------------------
 
-def metadata_log(version: dict, removals, with_text: bool = True) -> dict:
+def metadata_log(version: dict, removals, with_text: bool = True, language: Optional[str] = None) -> dict:
     """The removal log as it goes under a record's ``metadata.cleaner`` (JSONL mode, datatrove step):
     spans in the original text, with the text removed, so the original can be rebuilt (without it,
-    ``with_text=False``, the log is smaller and the spans still say what went)."""
-    return {**version, "removals": [
+    ``with_text=False``, the log is smaller and the spans still say what went). ``language``: the
+    language whose packs ran, said only when one did."""
+    return {**version, **({"language": language} if language else {}), "removals": [
         {"rule": r.rule, "category": r.category, "start": r.start, "end": r.end,
          **({"text": r.text} if with_text else {}), "replacement": r.replacement} for r in removals]}
 
 
-def log_records(doc, removals, with_text: bool = True) -> bytes:
-    """The ``--log`` lines for one document."""
+def log_records(doc, removals, with_text: bool = True, language: Optional[str] = None) -> bytes:
+    """The ``--log`` lines for one document (with the language whose packs ran, if one did)."""
     out = []
     for r in removals:
-        entry = {"doc": doc, **r.to_dict()}
+        entry = {"doc": doc, **({"language": language} if language else {}), **r.to_dict()}
         if not with_text:
             del entry["text"]
         out.append(_dumps(entry) + b"\n")
@@ -150,7 +153,7 @@ def clean_line(clean: Callable, line: bytes, opts: Options, stats: RunStats) -> 
         return line, b"", None
     try:
         record, text, doc = read_record(line, opts)
-        result = clean(text)
+        result = clean(text, record_language(record, opts))
         if opts.repeated:
             from .repetition import group_of, remove_repeated
 
@@ -164,9 +167,17 @@ def clean_line(clean: Callable, line: bytes, opts: Options, stats: RunStats) -> 
     if not isinstance(record.get("metadata", {}), dict):
         return line, b"", "field 'metadata' is not an object; cannot add the removal log"
     new = replace_value(line, opts.text_field.split("."), orjson.dumps(result.text))
-    log = metadata_log(opts.version, result.removals, opts.log_text)
+    log = metadata_log(opts.version, result.removals, opts.log_text, result.language)
     new = set_member(new, ["metadata", "cleaner"], _dumps(log))
-    return new, log_records(doc, result.removals, opts.log_text) if opts.want_log else b"", None
+    return new, log_records(doc, result.removals, opts.log_text, result.language) if opts.want_log else b"", None
+
+
+def record_language(record: dict, opts: Options) -> Optional[str]:
+    """The record's own language (``--lang-field``), as an ISO 639-1 code; None: the Cleaner's."""
+    if not opts.lang_field:
+        return None
+    holder, key = _lookup(record, opts.lang_field)
+    return code_of(holder.get(key)) if holder is not None else None
 
 
 _loaded_counts: dict = {}
@@ -189,8 +200,8 @@ def changed_records(clean: Callable, lines, name: str, opts: Options, stats: Run
         if not line.strip():
             continue
         try:
-            _, text, doc = read_record(line, opts)
-            result = clean(text)
+            record, text, doc = read_record(line, opts)
+            result = clean(text, record_language(record, opts))
         except (BadRecord, CleanerError) as e:
             stats.add_error(f"{name}:{n}: {e}")
             continue

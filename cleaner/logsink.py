@@ -31,9 +31,9 @@ class LogSink:
     def __exit__(self, *exc) -> None:
         self._stack.__exit__(*exc)
 
-    def write(self, doc: str, removals) -> None:
+    def write(self, doc: str, removals, language=None) -> None:
         if self.wanted:
-            self.write_bytes(log_records(doc, removals, self.with_text))
+            self.write_bytes(log_records(doc, removals, self.with_text, language))
 
     def write_bytes(self, data: bytes) -> None:
         if self._file is not None:

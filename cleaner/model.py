@@ -42,6 +42,7 @@ class Rule:
     max_length: Optional[int] = None  # ...unless the rule is a shape rule and the line is this short
     when: tuple = ()  # its conditions (conditions.py), in the registry's order
     region: Optional[str] = None  # "to_end" or "from_top": a matched line takes the rest of the text with it
+    languages: tuple[str, ...] = ()  # ISO 639-1 codes of the texts it runs on; empty: every text
     examples: tuple[Example, ...] = ()
     path: str = ""
     line: int = 0  # where the rule starts in its file
@@ -61,6 +62,7 @@ class RulePack:
     category: str
     description: str
     rules: tuple[Rule, ...]
+    languages: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -106,6 +108,7 @@ class CleanResult:
 
     text: str
     removals: tuple[Removal, ...]
+    language: Optional[str] = None  # the language whose packs ran (None: the core packs only)
 
     @property
     def changed(self) -> bool:

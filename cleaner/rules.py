@@ -15,10 +15,11 @@ from .actions import ACTIONS
 from .conditions import CONDITIONS, Neighbour
 from .model import CleanerError, Example, Rule, RulePack
 
-PACK_KEYS = {"category", "description", "rules"}
+PACK_KEYS = {"category", "description", "rules", "languages"}
+LANGUAGE_RE = regex.compile(r"[a-z]{2}")  # an ISO 639-1 code
 RULE_KEYS = {
     "id", "category", "description", "pattern", "action", "replacement", "window",
-    "triggers", "max_length", "when", "examples", "region",
+    "triggers", "max_length", "when", "examples", "region", "languages",
 }
 REGIONS = ("to_end", "from_top")
 EXAMPLE_KEYS = {"remove", "change", "keep"}
@@ -133,7 +134,9 @@ def pack_files(paths: Iterable[os.PathLike | str]) -> list[str]:
     for p in paths:
         p = Path(p)
         if p.is_dir():
-            found = sorted(list(p.glob("*.yaml")) + list(p.glob("*.yml")), key=lambda x: x.name)
+            # A folder's packs, and those of its language folders (de/, fr/: two-letter names).
+            found = sorted((f for pattern in ("*.yaml", "*.yml", "[a-z][a-z]/*.yaml", "[a-z][a-z]/*.yml")
+                            for f in p.glob(pattern)), key=lambda x: (x.name, str(x)))
             if not found:
                 raise CleanerError(f"{p}: no rule packs (*.yaml) in this folder")
             files.extend(str(f) for f in found)
@@ -247,7 +250,18 @@ def _examples(c: _Checker, m, what: str) -> tuple[Example, ...]:
     return tuple(out)
 
 
-def _rule(c: _Checker, m, pack_category: str) -> Rule | None:
+def _languages(c: _Checker, m, what: str, default: tuple = ()) -> tuple:
+    """A ``languages`` list of ISO 639-1 codes (lower case), or ``default`` where none is given."""
+    codes = c.typed(m, "languages", list, what)
+    if codes is None:
+        return default
+    if not codes or not all(isinstance(x, str) and LANGUAGE_RE.fullmatch(x) for x in codes):
+        c.bad(m.key_lines["languages"], f"{what}: languages must list ISO 639-1 codes such as de, fr, pt")
+        return default
+    return tuple(sorted(set(codes)))
+
+
+def _rule(c: _Checker, m, pack_category: str, pack_languages: tuple = ()) -> Rule | None:
     if not isinstance(m, _Map):
         c.bad(getattr(m, "line", 0), "each rule must be a mapping")
         return None
@@ -292,13 +306,17 @@ def _rule(c: _Checker, m, pack_category: str) -> Rule | None:
         c.bad(m.key_lines["region"], f"{what}: a region is removed whole: it needs action 'drop' and a window of 1")
     examples = _examples(c, m.get("examples"), what)
     category = c.typed(m, "category", str, what, default=pack_category)
+    languages = _languages(c, m, what, pack_languages)
+    if pack_languages and not set(languages) <= set(pack_languages):
+        c.bad(m.key_lines["languages"], f"{what}: languages {', '.join(languages)} are not all among the pack's "
+              f"({', '.join(pack_languages)})")
     if len(c.problems) > before or pattern is None or rid is None:
         return None
     return Rule(
         id=rid, category=category, description=description.strip(), pattern=pattern, source=source,
         action=action, replacement=replacement, window=window,
         triggers=tuple(t.lower() for t in triggers), max_length=max_length, when=when,
-        examples=examples, path=c.path, line=m.line, region=region,
+        examples=examples, path=c.path, line=m.line, region=region, languages=languages,
     )
 
 
@@ -325,8 +343,15 @@ def _pack(path: str, problems: list[str]) -> RulePack | None:
     if len(rules_data) > MAX_PACK_RULES:
         raise CleanerError(f"{path}:{rules_data.line}: too many rules in one pack: {len(rules_data):,} "
                            f"(the limit is {MAX_PACK_RULES:,})")
-    rules = tuple(r for r in (_rule(c, m, category) for m in rules_data) if r is not None)
-    return RulePack(path=path, category=category, description=str(data.get("description", "")).strip(), rules=rules)
+    languages = _languages(c, data, "pack")
+    folder = Path(path).parent.name
+    if LANGUAGE_RE.fullmatch(folder) and languages != (folder,):
+        # A pack in a language's folder is that language's: saying so in the file keeps it so when moved.
+        c.bad(data.key_lines.get("languages", data.line), f"pack: a pack in the folder {folder!r} must say "
+              f"languages: [{folder}]")
+    rules = tuple(r for r in (_rule(c, m, category, languages) for m in rules_data) if r is not None)
+    return RulePack(path=path, category=category, description=str(data.get("description", "")).strip(), rules=rules,
+                    languages=languages)
 
 
 def load_packs(paths: Iterable[os.PathLike | str]) -> list[RulePack]:

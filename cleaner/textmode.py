@@ -49,7 +49,7 @@ def clean_text(cleaner, paths: list, output: Optional[str], sink, stats: RunStat
             result = cleaner.clean(text)
             out.write(result.text.encode("utf-8"))
             out.flush()
-            sink.write(name, result.removals)
+            sink.write(name, result.removals, result.language)
             stats.add_document(name, text, result)
     return stats
 

@@ -50,8 +50,8 @@ def test_user_pack_added_and_only_rules(tmp_path):
 def test_rules_list_shows_order_id_category_description():
     proc = run_cli("rules", "list")
     lines = proc.stdout.decode().splitlines()
-    assert lines[0].split() == ["ORDER", "ID", "CATEGORY", "DESCRIPTION"]
-    assert lines[1].split()[:3] == ["1", "mojibake", "normalisation"]
+    assert lines[0].split() == ["ORDER", "ID", "CATEGORY", "LANGUAGES", "DESCRIPTION"]
+    assert lines[1].split()[:4] == ["1", "mojibake", "normalisation", "all"]
     assert any(" caption-counter-caption " in line and " captions " in line for line in lines)
 
 

@@ -257,7 +257,7 @@ def _dev_lines() -> list[str]:
 
 
 DEV_LINES = _dev_lines()
-INCREMENTAL_ENGINE = Cleaner()._engine
+INCREMENTAL_ENGINE = Cleaner()._engine_for(None)
 EXHAUSTIVE_ENGINE = Engine(INCREMENTAL_ENGINE.rules, exhaustive=True)
 
 

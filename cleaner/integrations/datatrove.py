@@ -25,6 +25,7 @@ except ImportError as e:  # pragma: no cover - exercised in a test that hides da
 
 from ..api import Cleaner
 from ..jsonl import metadata_log, version_of
+from ..language import code_of
 
 
 class CleanerStep(PipelineStep):
@@ -49,14 +50,20 @@ class CleanerStep(PipelineStep):
         timeout: float = 2.0,
         drop_empty: bool = False,
         log_text: bool = True,
+        lang: str = "auto",
+        lang_field: Optional[str] = "language",
     ):
         """``rules``: packs replacing the defaults (the CLI's --only-rules); ``extra``: packs added
         to them (--rules); ``disable``: rule ids or categories; ``timeout``: seconds one pattern may
         run on one line; ``drop_empty``: leave out documents with no text left; ``log_text``: keep
-        the removed text in the log (False: spans and rule ids only, --no-log-text)."""
+        the removed text in the log (False: spans and rule ids only, --no-log-text); ``lang``: the
+        texts' language (ISO 639-1), ``"auto"`` to tell it per text, ``"none"`` for the core packs
+        only; ``lang_field``: the metadata field that holds a document's own language, as
+        datatrove's language filters write it (``"language"``), used where present."""
         super().__init__()
         self.config = dict(rules=list(rules) if rules is not None else None, extra=list(extra),
-                           disable=list(disable), timeout=timeout)
+                           disable=list(disable), timeout=timeout, lang=lang)
+        self.lang_field = lang_field
         self.drop_empty = drop_empty
         self.log_text = log_text
         Cleaner(**self.config)  # validate here, in the driver, before any worker starts
@@ -75,7 +82,8 @@ class CleanerStep(PipelineStep):
 
     def clean_document(self, doc):
         """The CleanResult for one document (a subclass may add a stage: see datatrove_repeated)."""
-        return self.cleaner.clean(doc.text)
+        own = doc.metadata.get(self.lang_field) if self.lang_field else None
+        return self.cleaner.clean(doc.text, code_of(own))
 
     def run(self, data: DocumentsPipeline, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
         version = version_of(self.cleaner)
@@ -85,7 +93,7 @@ class CleanerStep(PipelineStep):
                 result = self.clean_document(doc)
             if result.removals:
                 doc.text = result.text
-                doc.metadata["cleaner"] = metadata_log(version, result.removals, self.log_text)
+                doc.metadata["cleaner"] = metadata_log(version, result.removals, self.log_text, result.language)
                 self.stat_update("changed")
                 self.stat_update("removals", value=len(result.removals))
                 for r in result.removals:
