@@ -122,7 +122,8 @@ class Cleaner:
         engine = self._engines.get(language)
         if engine is None:  # built on first use: most corpora need one or two
             engine = self._engines[language] = Engine(
-                [r for r in self.rules if not r.languages or language in r.languages], timeout=self.config.timeout)
+                [r for r in self.rules if not r.languages or language in r.languages], timeout=self.config.timeout,
+                language=language)
         return engine
 
     def rules_for(self, language: Optional[str]) -> list[Rule]:

@@ -176,7 +176,7 @@ class StopwordShare(_Range):
     help = "the share of the line's words on the language's stoplist (the `stopwords` package) lies in `[low, high]`"
 
     def figure(self, t, li: int) -> float:
-        return t.stats(li).stopwords()
+        return t.stats(li).stopwords(t.language)
 
 
 class OutsideArticle(Condition):

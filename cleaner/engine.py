@@ -31,10 +31,10 @@ class Trial:
     at work (set as each rule runs), a line's figures, the article's span, and how to call a
     pattern (under the text's limits, a runaway naming the rule and the line)."""
 
-    __slots__ = ("doc", "rule", "limits", "_barriers")
+    __slots__ = ("doc", "rule", "limits", "language", "_barriers")
 
-    def __init__(self, doc: Document, rule: Rule, limits: Limits, barriers=None):
-        self.doc, self.rule, self.limits = doc, rule, limits
+    def __init__(self, doc: Document, rule: Rule, limits: Limits, barriers=None, language: str = "en"):
+        self.doc, self.rule, self.limits, self.language = doc, rule, limits, language
         self._barriers = barriers  # () -> the lines that end the span's search
 
     def call(self, method, text: str, line_no: int):
@@ -72,9 +72,11 @@ class Trial:
 class Engine:
     """Compiled rules, ready to clean any number of texts; holds no per-text state (thread-safe)."""
 
-    def __init__(self, rules: Sequence[Rule], timeout: float = 2.0, exhaustive: bool = False):
+    def __init__(self, rules: Sequence[Rule], timeout: float = 2.0, exhaustive: bool = False,
+                 language: Optional[str] = None):
         self.rules = tuple(rules)
         self.timeout = timeout
+        self.language = language or "en"  # the texts' language, for the figures that depend on it
         # Every round retests every candidate line of every rule: slow, and the reference that the
         # incremental rounds below are tested against (they must give the same result).
         self.exhaustive = exhaustive
@@ -119,7 +121,7 @@ class Engine:
             return self._run(doc, self._gate.candidates(doc, limits), limits)
 
     def _run(self, doc: Document, cands: dict[int, set[int]], limits: Limits) -> list[Removal]:
-        t = Trial(doc, None, limits, lambda: self._barriers(doc, cands, limits))
+        t = Trial(doc, None, limits, lambda: self._barriers(doc, cands, limits), self.language)
         # Removing a line can put another at the edge or next to a credit, and an edit can make a
         # line match an earlier rule: rounds repeat until nothing changes, so cleaning twice never
         # changes more than cleaning once. After the first round a rule tests only what could now

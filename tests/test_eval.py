@@ -3,6 +3,7 @@ import json
 import re
 
 import pytest
+from pathlib import Path
 
 from cleaner import Cleaner
 from cleaner.evaluate import evaluate_doc, label_from_gold, summarise
@@ -85,10 +86,49 @@ def test_default_packs_meet_the_development_set_targets():
 
     c = Cleaner()
     s = summarise([evaluate_doc(r, c.clean) for r in read_records(str(DEV))], c.rules)
-    assert s["removal_precision"] >= 0.97
+    assert s["removal_precision"] >= 0.985
+    assert s["body_token_retention"] >= 0.995
+    assert s["boilerplate_line_recall"] >= 0.815
+    assert s["token_f1"] >= 0.965
+
+
+SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "bench"
+
+
+@pytest.mark.skipif(not (SHARED / "dev2.jsonl").exists(), reason="../shared/bench/dev2.jsonl (AGPL) is absent")
+def test_default_packs_meet_the_second_development_set_figures():
+    from cleaner.evaluate import read_records
+
+    c = Cleaner()
+    s = summarise([evaluate_doc(r, c.clean) for r in read_records(str(SHARED / "dev2.jsonl"))], c.rules)
     assert s["body_token_retention"] >= 0.99
-    assert s["boilerplate_line_recall"] >= 0.80
-    assert s["token_f1"] >= 0.96
+    assert s["boilerplate_line_recall"] >= 0.56
+    assert s["kinds"]["comments"]["removed_share"] >= 0.80  # whole threads below the article
+    assert s["kinds"]["body"]["removed_share"] <= 0.025
+
+
+@pytest.mark.skipif(not (SHARED / "multi-dev.jsonl").exists(), reason="../shared/bench/multi-dev.jsonl is absent")
+def test_language_packs_meet_the_multilingual_figures():
+    import sys
+
+    sys.path.insert(0, str(SHARED))
+    from score_snippets import snippet_in  # the workplace scorer's own matching
+
+    c = Cleaner()
+    gone, kept = {}, {}
+    for line in (SHARED / "multi-dev.jsonl").read_text(encoding="utf-8").splitlines():
+        r = json.loads(line)
+        out = c.clean(r["noisy"]).text
+        lang = r["lang"]
+        g, n = gone.get(lang, (0, 0))
+        gone[lang] = (g + sum(not snippet_in(x, out) for x in r["without"]), n + len(r["without"]))
+        k, m = kept.get(lang, (0, 0))
+        kept[lang] = (k + sum(snippet_in(x, out) for x in r["with"]), m + len(r["with"]))
+    share = lambda d, keys: sum(d[k][0] for k in keys) / sum(d[k][1] for k in keys)
+    assert share(gone, ["de"]) >= 0.60
+    assert share(gone, ["es"]) >= 0.60 and share(gone, ["fr"]) >= 0.60
+    assert share(gone, list(gone)) >= 0.57
+    assert share(kept, list(kept)) >= 0.99
 
 
 # --- line kinds, per-rule precision, one page's lines -------------------------------------------

@@ -18,6 +18,7 @@ import fuzz_idempotence as fuzz  # noqa: E402
 
 DEV = ROOT / "benchmarks" / "data" / "dev.jsonl"
 # AGPL-licensed: read from the workplace where present, never copied into the repository.
+MULTI = ROOT.parent / "shared" / "bench" / "multi-dev.jsonl"
 DEV2 = ROOT.parent / "shared" / "bench" / "dev2.jsonl"
 
 
@@ -115,6 +116,12 @@ def test_every_page_of_the_development_set_cleans_to_a_fixed_point():
 @pytest.mark.parametrize("part", range(4))
 def test_every_page_of_the_second_development_set_cleans_to_a_fixed_point(part):
     for _, text in pages(DEV2)[part::4]:
+        assert_idempotent(text)
+
+
+@pytest.mark.skipif(not MULTI.exists(), reason="../shared/bench/multi-dev.jsonl is absent")
+def test_every_non_english_page_cleans_to_a_fixed_point_with_its_language_packs():
+    for _, text in pages(MULTI):
         assert_idempotent(text)
 
 
