@@ -1,9 +1,9 @@
 """`cleaner eval`: exact line figures from the removal log, per-rule false positives, gold labelling."""
 import json
 import re
+from pathlib import Path
 
 import pytest
-from pathlib import Path
 
 from cleaner import Cleaner
 from cleaner.evaluate import evaluate_doc, label_from_gold, summarise
