@@ -48,7 +48,7 @@ def test_user_pack_added_and_only_rules(tmp_path):
 
 
 def test_rules_list_shows_order_id_category_description():
-    proc = run_cli("rules", "list")
+    proc = run_cli("rules", "list", env_extra={"COLUMNS": "150"})  # wide enough that no id wraps
     lines = proc.stdout.decode().splitlines()
     assert lines[0].split() == ["ORDER", "ID", "CATEGORY", "LANGUAGES", "DESCRIPTION"]
     assert lines[1].split()[:4] == ["1", "mojibake", "normalisation", "all"]

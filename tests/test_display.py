@@ -162,9 +162,9 @@ def test_rules_list_names_every_rule_in_order_with_its_whole_description(plain, 
     out = capsys.readouterr().out
     assert not ANSI.search(out)
     lines = out.splitlines()
-    assert lines[0].split() == ["ORDER", "ID", "CATEGORY", "DESCRIPTION"]
-    starts = [line.split()[:3] for line in lines[1:] if line[:5].strip().isdigit()]
-    assert starts == [[str(i), r.id, r.category] for i, r in enumerate(rules, 1)]
+    assert lines[0].split() == ["ORDER", "ID", "CATEGORY", "LANGUAGES", "DESCRIPTION"]
+    starts = [line.split()[:4] for line in lines[1:] if line[:5].strip().isdigit()]
+    assert starts == [[str(i), r.id, r.category, ",".join(r.languages) or "all"] for i, r in enumerate(rules, 1)]
     words = " ".join(line[lines[0].index("DESCRIPTION"):] for line in lines[1:]).split()
     assert words == " ".join(r.description for r in rules).split()  # wrapped, none of it lost
     assert all(len(line) <= 100 and line == line.rstrip() for line in lines)
