@@ -113,10 +113,15 @@ class Cleaner:
     def language_of(self, text: str, lang: Optional[str] = None) -> Optional[str]:
         """The language whose packs clean ``text``: ``lang`` (or the Cleaner's own ``lang``) if it
         names one that has packs, the detected one for ``"auto"``; None for the core packs only."""
-        lang = _language_option(lang) if lang is not None else self.config.lang
-        if lang == AUTO:
-            lang = detect(text, (*self.languages, "en")) if self.languages else None
-        return lang if lang in self.languages else None
+        told = _language_option(lang) if lang is not None else self.config.lang
+        found = self._told_or_seen(text, told)
+        return found if found in self.languages else None
+
+    def _told_or_seen(self, text: str, told: str) -> Optional[str]:
+        """The language given, or for "auto" the one detected among those with packs and English."""
+        if told == AUTO:
+            return detect(text, (*self.languages, "en")) if self.languages else None
+        return None if told == NO_LANGUAGE else told
 
     def _engine_for(self, language: Optional[str]) -> Engine:
         engine = self._engines.get(language)
@@ -152,8 +157,17 @@ class Cleaner:
         if not isinstance(text, str):
             hint = "; decode it first, e.g. data.decode('utf-8')" if isinstance(text, (bytes, bytearray)) else ""
             raise TypeError(f"clean() takes str, not {type(text).__name__}{hint}")
-        language = self.language_of(text, lang)
+        told = _language_option(lang) if lang is not None else self.config.lang
+        seen = self._told_or_seen(text, told)
+        language = seen if seen in self.languages else None
         result = self._engine_for(language).clean(text)
+        if told == AUTO and seen is None and result.removals and self.languages:
+            # A text whose opening is all menus may show its language only once the core packs have
+            # taken them: that is the language a second pass would see in the output, so the text
+            # is cleaned with it now (cleaning twice changes nothing more).
+            language = self.language_of(result.text, AUTO)
+            if language is not None:
+                result = self._engine_for(language).clean(text)
         return replace(result, language=language) if language else result
 
     __call__ = clean

@@ -70,6 +70,17 @@ def test_a_text_gets_the_core_packs_and_its_languages(tmp_path):
     assert Cleaner(rules=[tmp_path], lang="none").clean(german).language is None
 
 
+def test_a_language_shown_only_once_the_core_packs_ran_is_the_texts(tmp_path):
+    # Menus at the top hide the language (too few stopwords in the opening); with them gone, the
+    # output reads as German, and a second pass would clean it as German: so the first does.
+    cleaner = Cleaner(rules=[_packs(tmp_path)])
+    text = "x\n" * 1500 + f"{GERMAN}\nMehr zum Thema\n"
+    assert cleaner.language_of(text) is None
+    result = cleaner.clean(text)
+    assert result.language == "de" and result.text == f"{GERMAN}\n"
+    assert cleaner.clean(result.text).removals == ()
+
+
 def test_english_text_cleans_as_without_language_packs(tmp_path):
     with_packs = Cleaner(rules=[_packs(tmp_path)])
     core_only = Cleaner(rules=[tmp_path / "10-core.yaml"])
