@@ -208,17 +208,26 @@ class Engine:
             pool = narrow(t, pool)
         if plan.walk == "chain":
             return self._chain(plan, t, pool, everywhere, holds)
-        # A region may open at a line an earlier rule removed: a thread's heading still heads it.
-        live = sorted(pool) if plan.region else sorted(pool - doc.dropped.keys())
+        if plan.region:
+            # A region may open at a line an earlier rule removed: a thread's heading still heads
+            # it. A heading with nothing left beyond it opens none (and needs no span worked out).
+            step = 1 if plan.region == "to_end" else -1
+            live = sorted(li for li in pool if doc.beyond(li, step) is not None)
+        else:
+            live = sorted(pool - doc.dropped.keys())
         if plan.walk == "edges":
             hits = self._edge_hits(plan, doc, live, holds, check)
         elif not plan.drops and not before and not after and not plan.min_run:
             hits = live  # finding the matches below is the test: one pattern call a line, not two
         elif plan.min_run:
-            # A line in a run of lines that meet everything stands in a run of lines that match:
-            # the runs of matches are found first, and only their lines tested further.
+            # A line in a run of lines that meet everything stands in a run of lines that meet
+            # less: the runs of matches are found first, then of lines that also meet the tests of
+            # the line itself, and only then are the tests of the whole page made (the span).
             hits = [li for li in live if (not doc.blank[li] or not plan.drops) and matches(li)]
-            hits = _runs([li for li in _runs(hits, doc, plan.min_run) if rest(li)], doc, plan.min_run)
+            for tests in (after[:len(after) - plan.after_wide], after[len(after) - plan.after_wide:]):
+                hits = _runs(hits, doc, plan.min_run)
+                hits = [li for li in hits if all(c(t, li, li) for c in tests)] if tests else hits
+            hits = _runs(hits, doc, plan.min_run)
         else:
             hits = [li for li in live if (not doc.blank[li] or not plan.drops) and holds(li)]
         if plan.min_run and plan.walk == "edges":

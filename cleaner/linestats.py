@@ -1,6 +1,6 @@
 """Cheap figures about one line, and the prose score they add up to.
 
-Each figure is plain (on a line over 300 characters, taken from its first 300, the word count
+Each figure is plain (on a line over 120 characters, taken from its first 120, the word count
 scaled to the whole line): ``words`` (whitespace-separated), ``title`` (the share of words that start
 with a capital letter), ``symbols`` (the share of digits, punctuation and symbols among the
 non-space characters), ``handles`` (an @name, a web or mail address), ``end`` (ends a sentence:
@@ -32,7 +32,7 @@ _HANDLE = regex.compile(r"(?:^|\s)@\w|https?://|www\.|\w@\w+\.\w|\.(?:com|org|ne
 _ENDERS, _CLOSERS = ".!?:;…", "\"'”’»)]"
 _LETTERS_AND_SPACE = bytes(range(65, 91)) + bytes(range(97, 123)) + b" \t\n\r\v\f"
 
-HEAD = 300  # characters of a long line that its figures are taken from
+HEAD = 120  # characters of a long line that its figures are taken from
 WEIGHTS = json.loads((Path(__file__).parent / "data" / "prose_score.json").read_text("utf-8"))
 _W = tuple(WEIGHTS[k] for k in ("bias", "log_words", "title", "symbols", "handles", "end"))
 

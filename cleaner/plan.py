@@ -30,7 +30,8 @@ class Plan:
     whole_text: Any  # a MULTILINE pattern: no match in the whole text, no match in any line; or None
     # -- its conditions, as bound tests: before the pattern (cheap), after it
     before: tuple[Callable, ...]
-    after: tuple[Callable, ...]
+    after: tuple[Callable, ...]  # those of the line and its neighbours first, the document's last
+    after_wide: int  # how many of ``after``, at its end, look at the whole document
     narrow: tuple[Callable, ...]  # (trial, pool) -> the part of the pool that can hold at all
     first: Optional[int]
     last: Optional[int]
@@ -67,6 +68,8 @@ def compile_plan(index: int, rule: Rule) -> Plan:
         side = next(c for c in sides if c.removed_side == step)
         anchors = frozenset(side.value.removed_by)  # empty: any rule's removal will do
     values = {c.key: c.value for c in conds}
+    # The document's tests last: they may need the whole page worked out (the article's span).
+    after = sorted((c for c in tested if c.after is not None and _tests_after(c)), key=lambda c: c.scope == "document")
     edit = ACTIONS[rule.action]
     if window:
         walk = "window"
@@ -84,7 +87,8 @@ def compile_plan(index: int, rule: Rule) -> Plan:
     return Plan(
         index=index, rule=rule, triggers=rule.triggers, max_length=rule.max_length, whole_text=whole_text,
         before=tuple(c.before for c in tested if c.before is not None),
-        after=tuple(c.after for c in tested if c.after is not None and _tests_after(c)),
+        after=tuple(c.after for c in after),
+        after_wide=sum(c.scope == "document" for c in after),
         narrow=tuple(c.narrow for c in conds if c.narrow is not None),
         first=values.get("first"), last=values.get("last"), min_run=values.get("min_run"),
         wide=wide, neighbourly=neighbourly, step=step, anchors=anchors, walk=walk, edit=edit,
