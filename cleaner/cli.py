@@ -462,13 +462,13 @@ def rules_test(
     std_stream("stdout", sys.stdout)
     if paths:
         loaded = load_rules(None if defaults else list(paths), list(paths) if defaults else (), check=False)
-        mine = {str(f) for f in pack_files(paths)}
-        tested = [r for r in loaded if r.where.rpartition(":")[0] in mine]
+        mine = {os.path.realpath(f) for f in pack_files(paths)}
+        tested = [r for r in loaded if os.path.realpath(r.where.rpartition(":")[0]) in mine]
     else:
         loaded = tested = load_rules(check=False)
     problems = check_examples(loaded)
     if paths:
-        problems = [p for p in problems if p.partition(":")[0] in mine]
+        problems = [p for p in problems if os.path.realpath(p.partition(":")[0]) in mine]
     n = sum(len(r.examples) for r in tested)
     for p in problems:
         typer.echo(p)

@@ -221,6 +221,23 @@ class OutsideArticle(Condition):
         return {li for li in pool if li < known.first or li > known.last}
 
 
+class ArticleDistance(_Range):
+    key, scope = "article_distance", "document"
+    help = ("outside a clear span, how many non-blank lines still there stand between the line and "
+            "the article lies in `[low, high]`: `[1, null]` spares the line next to it (a headline "
+            "just above); inside the span, or with no clear span, it never holds")
+
+    def after(self, t, li: int, last: int) -> bool:
+        span = t.article()
+        where = span.where(li) if span else None
+        if where is None:
+            return False
+        low, high = self.value
+        lines = range(li + 1, span.first) if where == "before" else range(span.last + 1, li)
+        n = t.doc.live_count(lines, int(high) + 1 if high is not None else len(lines) + 1)
+        return (low is None or n >= low) and (high is None or n <= high)
+
+
 class Neighbour(Condition):
     """``prev`` or ``next``: a condition on the nearest non-blank line before or after the line."""
 
@@ -341,7 +358,7 @@ class Next(Neighbour):
 #: Every condition, by its ``when`` key, in the order the README lists them.
 CONDITIONS: dict[str, type[Condition]] = {c.key: c for c in (
     First, Last, MinWords, MaxWords, FinalPunctuation, MinRun, RepeatedWithin, Prev, Next,
-    ProseScore, TitleShare, SymbolShare, StopwordShare, OutsideArticle,
+    ProseScore, TitleShare, SymbolShare, StopwordShare, OutsideArticle, ArticleDistance,
 )}
 
 

@@ -357,7 +357,13 @@ def _pack(path: str, problems: list[str]) -> RulePack | None:
 def load_packs(paths: Iterable[os.PathLike | str]) -> list[RulePack]:
     """Load and validate packs in the order given; raise CleanerError listing every problem."""
     problems: list[str] = []
-    packs = [p for p in (_pack(f, problems) for f in pack_files(paths)) if p is not None]
+    files, seen_files = [], set()
+    for f in pack_files(paths):  # a pack named twice (a default pack given again by path) loads once
+        real = os.path.realpath(f)
+        if real not in seen_files:
+            seen_files.add(real)
+            files.append(f)
+    packs = [p for p in (_pack(f, problems) for f in files) if p is not None]
     seen: dict[str, Rule] = {}
     known = set()
     for pack in packs:

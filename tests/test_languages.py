@@ -150,3 +150,11 @@ def test_every_shipped_language_pack_sits_in_its_languages_folder():
     for pack in packs:
         folder = pack.path.split("/")[-2]
         assert pack.languages == ((folder,) if len(folder) == 2 else ()), pack.path
+
+
+def test_rules_test_of_a_shipped_language_folder_tests_its_rules():
+    # The folder is among the defaults too: named again, it loads once and its rules are the ones tested.
+    proc = run_cli("rules", "test", "rules/de")
+    assert proc.returncode == 0, proc.stdout.decode()
+    tested = int(proc.stdout.decode().split(" rules,")[0].split()[-1])
+    assert tested == sum("/de/" in r.path for r in Cleaner(check=False).rules) > 0
