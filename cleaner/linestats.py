@@ -69,19 +69,43 @@ class LineStats:
                 f"{self.symbols:.2f}, handles {int(self.handles)}, end {int(self.end)})")
 
 
+def _ascii_table(marks: dict) -> bytes:
+    """A bytes.translate table: the bytes of each value to its key, all others to a space."""
+    table = bytearray(b" " * 256)
+    for mark, chars in marks.items():
+        for c in chars:
+            table[c] = mark
+    return bytes(table)
+
+
+# On an ASCII line (most lines) the counts come from bytes.translate, several times faster than a
+# split and a pattern, and exactly what they count: words are runs of what str.split() does not
+# split on; a word start is a capital after no letter, digit or apostrophe.
+_WHITESPACE = bytes(range(9, 14)) + bytes(range(28, 33))
+_TOKENS = _ascii_table({ord("x"): bytes(c for c in range(128) if c not in _WHITESPACE)})
+_CASES = _ascii_table({ord("U"): bytes(range(65, 91)), ord("x"): bytes(range(97, 123)) + bytes(range(48, 58)) + b"'"})
+
+
+def _counts(head: str) -> tuple[int, int, int]:
+    """Words, word starts in capitals, and digits or symbols in ``head``."""
+    if head.isascii():  # most lines
+        raw = head.encode()
+        tokens, cases = raw.translate(_TOKENS), raw.translate(_CASES)
+        words = tokens.count(b" x") + (tokens[:1] == b"x")
+        capitals = cases.count(b" U") + (cases[:1] == b"U")
+        return words, capitals, len(raw.translate(None, _LETTERS_AND_SPACE))
+    return len(head.split()), len(_CAPITAL.findall(head)), len(_SYMBOL.findall(head))
+
+
 def line_stats(line: str) -> LineStats:
     # A long line is judged by its first HEAD characters (its word count scaled to its length):
     # past a few sentences a line reads as prose or not, and the figures cost its length.
     head = line if len(line) <= HEAD else line[:HEAD]
-    n = len(head.split())
-    title = min(len(_CAPITAL.findall(head)) / (n or 1), 1.0)  # "U.S.-BASED" holds three word starts
+    n, capitals, symbols = _counts(head)
+    title = min(capitals / (n or 1), 1.0)  # "U.S.-BASED" holds three word starts
     if head is not line:
         n = round(n * len(line) / HEAD)
     chars = len(head) - head.count(" ")
-    if head.isascii():  # most lines: deleting letters and spaces leaves the symbols, 4x faster than a pattern
-        symbols = len(head.encode().translate(None, _LETTERS_AND_SPACE))
-    else:
-        symbols = len(_SYMBOL.findall(head))
     symbols = symbols / chars if chars > 0 else 0.0
     # The pattern is slow on long lines; these substrings rule it out on almost every line.
     handles = ("@" in line or "://" in line or "www." in line or ".com" in line or ".org" in line
