@@ -10,7 +10,7 @@ from typing import Iterable, Optional, Sequence, Union
 
 from .engine import Engine
 from .language import detect
-from .examples import check_examples
+from .examples import check_examples, examples_passed, remember_passed
 from .model import CleanResult, CleanerError, Rule
 from .rules import default_rules_dir, load_packs
 
@@ -41,11 +41,12 @@ def load_rules(
     if unknown:
         raise CleanerError(f"--disable {unknown[0]!r}: no rule or category of that name")
     out = [r for r in out if r.id not in disable and r.category not in disable]
-    if check:
+    if check and not examples_passed(out):
         problems = check_examples(out)
         if problems:
             raise CleanerError(problems[0] if len(problems) == 1
                                else f"{len(problems)} rule examples fail:\n" + "\n".join(problems), problems)
+        remember_passed(out)
     return out
 
 

@@ -87,3 +87,49 @@ def check_examples(rules: Sequence[Rule], timeout: float = 2.0) -> list[str]:
             engine = example_engine(rule, rules, timeout, at, named)
             problems.extend(p for p in (example_problem(rule, ex, engine) for ex in rule.examples) if p)
     return problems
+
+
+# --- a passed check, remembered ----------------------------------------------------------------
+# Running every example of the shipped packs takes most of a second, at every start of the command
+# line. A check that passed is remembered under a hash of everything it depends on - each rule as
+# loaded, its examples, and the source of this package - so the same rules with the same engine are
+# not checked again; any change to a pack or to the code checks them anew.
+
+def _fingerprint(rules: Sequence[Rule]) -> str:
+    import hashlib
+    from pathlib import Path
+
+    h = hashlib.sha256()
+    for path in sorted(Path(__file__).parent.rglob("*.py")):
+        h.update(path.read_bytes())
+    for r in rules:
+        h.update(repr((r.id, r.category, r.source, r.action, r.replacement, r.window, r.triggers, r.max_length,
+                       r.when, r.region, r.languages, r.examples)).encode("utf-8", "surrogatepass"))
+    return h.hexdigest()[:32]
+
+
+def _marker(rules: Sequence[Rule]):
+    import os
+    from pathlib import Path
+
+    if os.environ.get("CLEANER_NO_CACHE"):
+        return None
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "cleaner" / f"examples-passed-{_fingerprint(rules)}"
+
+
+def examples_passed(rules: Sequence[Rule]) -> bool:
+    """Whether these very rules passed their examples before (with this very code)."""
+    marker = _marker(rules)
+    return marker is not None and marker.exists()
+
+
+def remember_passed(rules: Sequence[Rule]) -> None:
+    marker = _marker(rules)
+    if marker is None:
+        return
+    try:
+        marker.parent.mkdir(parents=True, exist_ok=True)
+        marker.touch()
+    except OSError:  # a read-only home: the check simply runs again next time
+        pass
