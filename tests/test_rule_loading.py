@@ -163,3 +163,23 @@ def test_cli_rules_test_reports_failures_with_file_and_line(tmp_path):
     assert b"1 rules, 2 examples: 1 failed" in proc.stdout
     ok = run_cli("rules", "test")
     assert ok.returncode == 0 and b" 0 failed" in ok.stdout
+
+
+def test_a_passed_example_check_is_remembered_only_for_the_same_rules(tmp_path, monkeypatch):
+    from cleaner import Cleaner
+    from cleaner import examples
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.delenv("CLEANER_NO_CACHE", raising=False)
+    pack = tmp_path / "p.yaml"
+    good = ('category: c\nrules:\n  - id: ad\n    description: d\n    pattern: "^Ad$"\n'
+            '    examples:\n      remove: ["Ad"]\n      keep: ["Ads work."]\n')
+    pack.write_text(good, encoding="utf-8")
+    Cleaner(rules=[pack])
+    assert examples.examples_passed(Cleaner(rules=[pack], check=False).rules)  # remembered
+    pack.write_text(good.replace('remove: ["Ad"]', 'remove: ["Advert"]'), encoding="utf-8")
+    with pytest.raises(CleanerError, match="should turn 'Advert'"):
+        Cleaner(rules=[pack])  # another pack: checked anew
+    monkeypatch.setenv("CLEANER_NO_CACHE", "1")
+    pack.write_text(good, encoding="utf-8")
+    assert not examples.examples_passed(Cleaner(rules=[pack], check=False).rules)
