@@ -51,6 +51,23 @@ def test_drop_empty_and_disabled_rules(tmp_path):
     assert "cleaner" not in out[0].metadata
 
 
+def test_a_documents_language_field_picks_its_packs():
+    from datatrove.data import Document
+
+    from cleaner.integrations.datatrove import CleanerStep
+
+    text = "Der Gemeinderat stimmt am Dienstag über den Haushalt ab.\nMehr zum Thema\n"
+    step = CleanerStep()
+    out = list(step.run(iter([Document(text=text, id="de", metadata={"language": "de"}),
+                              Document(text=text, id="none", metadata={"language": "xx"}),
+                              Document(text=text, id="told", metadata={"language": "de"})])))
+    assert out[0].text == "Der Gemeinderat stimmt am Dienstag über den Haushalt ab.\n"
+    assert out[0].metadata["cleaner"]["language"] == "de"
+    assert out[1].text == text  # a language without packs: the core packs, which leave German alone
+    quiet = list(CleanerStep(lang_field=None, lang="none").run(iter([Document(text=text, id="x", metadata={"language": "de"})])))
+    assert quiet[0].text == text
+
+
 def test_core_imports_without_datatrove_and_the_adapter_says_what_to_install():
     code = ("import sys; sys.modules['datatrove'] = None\n"
             "import cleaner; assert cleaner.clean('totor\\nText.').text == 'Text.'\n"
