@@ -233,7 +233,7 @@ def eval_renderables(s: dict) -> list:
             kinds.add_row(kind, str(k["docs"]), str(k["lines"]), str(k["removed_lines"]), f"{k['removed_share']:.3f}")
         out += [_text(""), _heading("per line kind (share removed: recall for a residue kind, loss for body):"), kinds]
     if s.get("language_packs"):
-        ran = ", ".join(f"{lang} ({n} documents)" for lang, n in s["language_packs"].items())
+        ran = ", ".join(f"{lang} ({n} document{'s' if n != 1 else ''})" for lang, n in s["language_packs"].items())
         out += [_text(""), _text(f"language packs that ran: {ran}")]
 
     if s["rules_never_fired"]:

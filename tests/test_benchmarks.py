@@ -20,6 +20,9 @@ def run_bench(script: str, *args: str) -> str:
     ("bench_engine.py", ["--mb", "0.3", "--repeat", "1"], "200 rules / 50 rules time"),
     ("profile_engine.py", ["--mb", "1", "--docs", "40"], "pattern calls a document, replayed"),
     ("bench_corpus.py", ["--mb", "1"], "--jobs 2 / --jobs 1 throughput"),
+    ("bench_stage_cost.py", ["--rounds", "1"], "the stage's cost"),
+    ("bench_stage_cost.py", ["--rounds", "1", "--languages"], "the stage's cost"),
+    ("fit_prose_score.py", [], "AUC"),
 ])
 def test_benchmark_runs(script, args, expect):
     assert expect in run_bench(script, *args)

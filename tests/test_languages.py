@@ -158,3 +158,15 @@ def test_rules_test_of_a_shipped_language_folder_tests_its_rules():
     assert proc.returncode == 0, proc.stdout.decode()
     tested = int(proc.stdout.decode().split(" rules,")[0].split()[-1])
     assert tested == sum("/de/" in r.path for r in Cleaner(check=False).rules) > 0
+
+
+def test_eval_says_which_language_packs_ran(tmp_path):
+    _packs(tmp_path)
+    records = tmp_path / "r.jsonl"
+    rows = [{"id": "de", "noisy": f"{GERMAN}\nMehr zum Thema", "labels": ["body", "boilerplate"]},
+            {"id": "en", "noisy": f"{ENGLISH}\nMehr zum Thema", "labels": ["body", "boilerplate"]}]
+    records.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    out = run_cli("eval", records, "--only-rules", tmp_path, "--json")
+    assert json.loads(out.stdout)["language_packs"] == {"de": 1}
+    text = run_cli("eval", records, "--only-rules", tmp_path).stdout.decode()
+    assert "language packs that ran: de (1 document)" in text
