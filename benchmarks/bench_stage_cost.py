@@ -2,7 +2,7 @@
 against the same packs less the named ones, timed in one run (CPU time), alternating, best of
 several rounds.
 
-    python benchmarks/bench_stage_cost.py [--packs 47-lists-and-menus 66-comment-threads] [--data FILE]
+    python benchmarks/bench_stage_cost.py [--packs 47-lists-and-menus 64-comment-threads] [--data FILE]
     python benchmarks/bench_stage_cost.py --languages     # English text: --lang auto against --lang none
 
 The default packs are the article-span stage (issue #11): the line statistics and the span are
@@ -26,7 +26,7 @@ from cleaner.rules import default_rules_dir, load_packs  # noqa: E402
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--packs", nargs="+", default=["47-lists-and-menus", "66-comment-threads"])
+    ap.add_argument("--packs", nargs="+", default=["47-lists-and-menus", "64-comment-threads", "85-around-the-article"])
     ap.add_argument("--data", default=str(ROOT / "benchmarks" / "data" / "dev.jsonl"))
     ap.add_argument("--rounds", type=int, default=7)
     ap.add_argument("--languages", action="store_true", help="--lang auto against --lang none instead")

@@ -53,6 +53,10 @@ def _matches(t, li: int, line: str, repl: str) -> Edits:
     return [e for e in edits if line[e[0]:e[1]] != e[2]], ""
 
 
+#: The actions that find the pattern's matches themselves: on a line with none they change nothing,
+#: so the engine need not test the pattern first. (ftfy's repair would change any line it is given.)
+SEARCHING = frozenset({"strip", "replace"})
+
 #: Every action by its name; None: the line goes whole.
 ACTIONS: dict[str, Optional[Callable[..., Edits]]] = {
     "drop": None,

@@ -194,23 +194,22 @@ class OutsideArticle(Condition):
             return None
         return cls(value)
 
-    def _holds(self, span, li: int) -> bool:
-        where = span.where(li) if span else None
-        return where is not None and (self.value is True or where == self.value)
+    def _holds(self, spans, li: int) -> bool:
+        return any(self.value is True and span.where(li) or span.where(li) == self.value for span in spans)
 
     def before(self, t, li: int, last: int) -> bool:
         # Before the pattern only once the span is known: working it out costs a page's line
         # figures, which most pages never need, as no line there meets the rest of the rule.
-        known = t.doc.article
-        return True if known is None else self._holds(known or None, li)
+        known = t.known_article()
+        return True if known is None or t.rule.region else self._holds([known] if known else [], li)
 
     def after(self, t, li: int, last: int) -> bool:
-        return self._holds(t.article(), li)
+        return self._holds(t.spans(), li)
 
     def narrow(self, t, pool: set) -> set:
         """Once the span is known, only the lines on the named side of it, in one pass."""
-        known = t.doc.article
-        if known is None:
+        known = t.known_article()
+        if known is None or t.rule.region:
             return pool
         if not known or not known.clear:
             return set()

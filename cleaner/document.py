@@ -61,7 +61,7 @@ class Document:
         self.dropped: dict[int, Rule] = {}
         self.details: dict[int, str] = {}  # what the log says of a removed line, where a rule says more
         self.stats: dict = {}  # line -> its LineStats, as they are asked for (linestats.py)
-        self.article = None  # the article's span, once asked for: a span.Span, or False for none
+        self.article: dict = {}  # the article's span(s) once asked for (engine.Trial.article): a Span, or False
         self.pieces: dict[int, list] = {}
         self.held: set[int] = set()
         if _any_separator(text):  # most texts hold none
@@ -128,6 +128,7 @@ class Document:
         """Line i goes whole, removed by ``rule``."""
         if detail:
             self.details[i] = detail
+        self.article.clear()  # the span is found again when next asked for, on the lines now there
         if self._live is not None and i not in self.dropped and not self.blank[i]:
             self._live.add(i, -1)
         self.dropped[i] = rule
@@ -213,6 +214,7 @@ def edit_line(doc: Document, li: int, edits: list[tuple[int, int, str]], rule: R
     was_blank, doc.blank[li] = doc.blank[li], not text or text.isspace()
     doc._stale = doc._repeated is not None
     doc.stats.pop(li, None)
+    doc.article.clear()
     if doc._live is not None and was_blank != doc.blank[li] and li not in doc.dropped:
         doc._live.add(li, 1 if was_blank else -1)
     if holds_separator(text):  # an edit may bring a separator, or take away the text on one side

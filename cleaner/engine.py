@@ -52,18 +52,46 @@ class Trial:
         return found
 
     def article(self) -> Optional[Span]:
-        """The article's span, found once a text, on the lines still there when first asked for."""
+        """The article's span on the lines still there, found when asked for after any change (a
+        removal or an edit forgets it): every rule sees it as the rules before it left the page, so
+        the last round, which changes nothing, sees the output's own span (idempotence).
+
+        A thread's heading ends the span's search: the headings still there, as a second pass will
+        see them (``regional``: those an earlier rule removed too, see ``spans``)."""
+        return self._span(self._regional())
+
+    def spans(self) -> list:
+        """The spans a line's place is judged by. A rule that opens a region to the end also looks
+        at the span that a heading an earlier rule removed still ends (it still heads its thread):
+        where either has the heading after the article, the thread goes. The span of the headings
+        still there is always asked, so a second pass, which sees only those, finds nothing left
+        to take."""
+        if self._regional():
+            return [s for s in (self._span(True), self._span(False)) if s is not None]
+        span = self._span(False)
+        return [span] if span is not None else []
+
+    def _span(self, regional: bool) -> Optional[Span]:
         doc = self.doc
-        if doc.article is None:
+        found = doc.article.get(regional)
+        if found is None:
             lines = [li for li in range(doc.n) if not doc.blank[li] and li not in doc.dropped]
             figures = [self.stats(li) for li in lines]
-            barriers = self._barriers() if self._barriers is not None else frozenset()
-            doc.article = find_span(lines, [f.score for f in figures], [f.words for f in figures], barriers) or False
-        return doc.article or None
+            barriers = self._barriers(regional) if self._barriers is not None else frozenset()
+            found = doc.article[regional] = find_span(
+                lines, [f.score for f in figures], [f.words for f in figures], barriers) or False
+        return found or None
+
+    def known_article(self):
+        """The span if it is already worked out (False: there is none), None if not yet."""
+        return self.doc.article.get(self._regional())
+
+    def _regional(self) -> bool:
+        return self.rule is not None and self.rule.region == "to_end"
 
     def explain(self, li: int) -> str:
         """What the log says of a line removed by a rule that looks at prose figures or the span."""
-        span = self.article()
+        span = next((s for s in self.spans() if s.where(li)), None)
         where = span.where(li) if span else None
         at = f"; {where} the article (lines {span.first + 1}-{span.last + 1})" if where else ""
         return self.stats(li).parts() + at
@@ -121,7 +149,7 @@ class Engine:
             return self._run(doc, self._gate.candidates(doc, limits), limits)
 
     def _run(self, doc: Document, cands: dict[int, set[int]], limits: Limits) -> list[Removal]:
-        t = Trial(doc, None, limits, lambda: self._barriers(doc, cands, limits), self.language)
+        t = Trial(doc, None, limits, lambda regional: self._barriers(doc, cands, limits, regional), self.language)
         # Removing a line can put another at the edge or next to a credit, and an edit can make a
         # line match an earlier rule: rounds repeat until nothing changes, so cleaning twice never
         # changes more than cleaning once. After the first round a rule tests only what could now
@@ -132,10 +160,6 @@ class Engine:
         fired: set[str] = set()  # ids and categories of the rules that changed something
         last: Optional[_Changes] = None  # None: the first round tests every candidate
         for _ in range(MAX_ROUNDS):
-            # The article's span is found again in each round that follows a change, on the lines
-            # still there: in the last round (no change) it is the span of the output itself, so a
-            # second pass over the output sees the very same span (idempotence).
-            doc.article = None
             now = _Changes(doc)
             for plan in self.plans:  # in order; an edit may give a later rule its first candidate
                 ri = plan.index
@@ -217,7 +241,7 @@ class Engine:
             live = sorted(pool - doc.dropped.keys())
         if plan.walk == "edges":
             hits = self._edge_hits(plan, doc, live, holds, check)
-        elif not plan.drops and not before and not after and not plan.min_run:
+        elif plan.searches and not before and not after and not plan.min_run:
             hits = live  # finding the matches below is the test: one pattern call a line, not two
         elif plan.min_run:
             # A line in a run of lines that meet everything stands in a run of lines that meet
@@ -234,11 +258,14 @@ class Engine:
             hits = _runs(hits, doc, plan.min_run)
         if plan.region:
             return _take_region(plan, t, hits)
+        # What the log says of each line, as the page stood when the rule judged it (a removal makes
+        # the span be found again).
+        why = {li: t.explain(li) for li in hits} if plan.explains and plan.drops else {}
         changed = set()
         for li in hits:
             check()
             if plan.drops:
-                doc.drop(li, rule, t.explain(li) if plan.explains else "")
+                doc.drop(li, rule, why.get(li, ""))
                 changed.add(li)
                 continue
             edits, detail = plan.edit(t, li, texts[li])
@@ -253,11 +280,12 @@ class Engine:
                 self._gate.retrigger(doc, li, cands)
         return changed
 
-    def _barriers(self, doc: Document, cands, limits: Limits) -> frozenset:
-        """The lines that a `region: to_end` rule's pattern matches, removed by an earlier rule or not
-        (a thread's heading that a line rule took still heads the thread)."""
+    def _barriers(self, doc: Document, cands, limits: Limits, regional: bool) -> frozenset:
+        """The lines that a `region: to_end` rule's pattern matches: those still there, and for
+        such a rule itself (``regional``) those removed too (see ``Trial.article``)."""
         return frozenset(li for p in self._openers for li in sorted(cands.get(p.index, ()))
-                         if limits.call(p.rule, p.rule.pattern.search, doc.texts[li], li + 1))
+                         if (regional or li not in doc.dropped)
+                         and limits.call(p.rule, p.rule.pattern.search, doc.texts[li], li + 1))
 
     @staticmethod
     def _chain(plan: Plan, t: Trial, pool: set[int], everywhere: set[int], holds) -> set[int]:
@@ -378,17 +406,18 @@ def _take_region(plan: Plan, t: Trial, hits: list[int]) -> set[int]:
     (`to_end`), or from the top to its last hit before the article (`from_top`). A region never
     starts inside the article's span, nor on a page without a clear one. Each line goes on its own
     record, under the rule; a line holding a line separator stays (document.py)."""
-    span, doc = t.article(), t.doc
+    spans, doc = t.spans(), t.doc
     side = "after" if plan.region == "to_end" else "before"
-    markers = [li for li in hits if span is not None and span.where(li) == side]
+    markers = [li for li in hits if any(span.where(li) == side for span in spans)]
     if not markers:
         return set()
     mark = markers[0] if side == "after" else markers[-1]
     lines = range(mark, doc.n) if side == "after" else range(0, mark + 1)
     taken = {li for li in lines if not doc.blank[li] and li not in doc.dropped and li not in doc.held}
-    for li in taken:
+    why = t.explain(mark)
+    for li in sorted(taken):
         t.limits.budget.check()
-        doc.drop(li, plan.rule, t.explain(li) if li == mark else f"in the region {'from' if side == 'after' else 'up to'} line {mark + 1}")
+        doc.drop(li, plan.rule, why if li == mark else f"in the region {'from' if side == 'after' else 'up to'} line {mark + 1}")
     return taken
 
 

@@ -12,7 +12,7 @@ from typing import Any, Callable, Optional, Sequence
 
 import regex
 
-from .actions import ACTIONS
+from .actions import ACTIONS, SEARCHING
 from .conditions import Neighbour
 from .model import Rule
 
@@ -47,6 +47,7 @@ class Plan:
     explains: bool  # its conditions look at the prose score or the span: removals say those figures
     direction: int  # a chain's: 1 top down (it looks at `prev`), -1 bottom up (`next`)
     edit: Optional[Callable]  # the action (actions.py); None: the line goes whole
+    searches: bool  # the action finds the pattern's matches itself (strip, replace)
 
     @property
     def drops(self) -> bool:
@@ -92,7 +93,7 @@ def compile_plan(index: int, rule: Rule) -> Plan:
         narrow=tuple(c.narrow for c in conds if c.narrow is not None),
         first=values.get("first"), last=values.get("last"), min_run=values.get("min_run"),
         wide=wide, neighbourly=neighbourly, step=step, anchors=anchors, walk=walk, edit=edit,
-        direction=step or (1 if "prev" in values else -1), region=rule.region,
+        direction=step or (1 if "prev" in values else -1), region=rule.region, searches=rule.action in SEARCHING,
         explains=rule.region is not None or any(c.explains for c in conds),
     )
 
