@@ -59,6 +59,40 @@ def main() -> None:
     print(f"clean() with the stage:    {per_page['with']:8.0f} us a page")
     target = 5 if args.languages else 15
     print(f"the stage's cost: {best['with'] / best['without'] - 1:+.1%} of clean() time (target <= +{target}%)")
+    if not args.languages:
+        span_share(full, texts)
+
+
+def span_share(cleaner, texts) -> None:
+    """How many pages work out the article's span, how often, and what that takes (its line
+    figures included), timed around the engine's own method in one more pass."""
+    from cleaner import engine
+
+    found, touched, spent = [0], [False], [0.0]
+    inner = engine.Trial._span
+
+    def timed(trial, regional):
+        fresh = trial.doc.article.get(regional) is None
+        start = time.process_time()
+        try:
+            return inner(trial, regional)
+        finally:
+            if fresh:
+                found[0] += 1
+                touched[0] = True
+                spent[0] += time.process_time() - start
+
+    engine.Trial._span = timed
+    pages = 0
+    try:
+        for t in texts:
+            touched[0] = False
+            cleaner.clean(t)
+            pages += touched[0]
+    finally:
+        engine.Trial._span = inner
+    print(f"the span: worked out on {pages} of {len(texts)} pages, {found[0] / max(pages, 1):.1f} times "
+          f"each, {spent[0] / max(pages, 1) * 1e6:.0f} us a page that needs it")
 
 
 if __name__ == "__main__":

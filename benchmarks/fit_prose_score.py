@@ -4,8 +4,11 @@ A logistic regression of body (1) against residue (0) lines, over the labelled n
 ``dev.jsonl`` and ``../shared/bench/dev2.jsonl``, by Newton's method (IRLS) in plain Python: five
 features and a bias need nothing more. Prints the weights and each set's AUC; ``--write`` saves
 them. The features are those of ``cleaner.linestats.line_stats``, so what is fitted is what runs.
+``--lang de`` also scores the lines of that language in ``../shared/bench/multi-dev.jsonl`` (a line
+holding a snippet to keep against one holding residue): the fitted weights, and weights fitted on
+those lines themselves.
 
-    python benchmarks/fit_prose_score.py [--write]
+    python benchmarks/fit_prose_score.py [--write] [--lang de]
 """
 from __future__ import annotations
 
@@ -21,6 +24,7 @@ sys.path.insert(0, str(ROOT))
 from cleaner.linestats import line_stats  # noqa: E402
 
 SETS = {"dev": ROOT / "benchmarks" / "data" / "dev.jsonl", "dev2": ROOT.parent / "shared" / "bench" / "dev2.jsonl"}
+MULTI = ROOT.parent / "shared" / "bench" / "multi-dev.jsonl"
 FEATURES = ("log_words", "title", "symbols", "handles", "end")
 WEIGHTS = ROOT / "cleaner" / "data" / "prose_score.json"
 
@@ -36,6 +40,26 @@ def labelled_lines(path: Path):
             for line, label in zip(row["noisy"].split("\n"), row["labels"]):
                 if label:
                     yield line, label == "body"
+
+
+def snippet_lines(path: Path, lang: str):
+    """(line, is body) for the lines of ``lang`` pages that hold a snippet to keep or one to drop."""
+    import regex
+
+    def key(text):
+        return " ".join(regex.findall(r"\w+", text))
+
+    with open(path, encoding="utf-8") as f:
+        for row in map(json.loads, f):
+            if row["lang"] != lang:
+                continue
+            keep, drop = [key(s) for s in row["with"] if key(s)], [key(s) for s in row["without"] if key(s)]
+            for line in row["noisy"].split("\n"):
+                k = key(line)
+                if k and any(s in k for s in keep):
+                    yield line, True
+                elif k and any(s in k for s in drop):
+                    yield line, False
 
 
 def fit(X, y, iters: int = 12, l2: float = 1e-3) -> list[float]:
@@ -93,6 +117,7 @@ def auc(scores, labels) -> float:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--write", action="store_true", help=f"save the weights to {WEIGHTS.relative_to(ROOT)}")
+    ap.add_argument("--lang", help="also score the lines of this language in multi-dev.jsonl")
     args = ap.parse_args()
     data = {name: list(labelled_lines(p)) for name, p in SETS.items() if p.exists()}
     X = [features(line) for lines in data.values() for line, _ in lines]
@@ -103,6 +128,13 @@ def main() -> None:
     for name, lines in data.items():
         scores = [sum(a * b for a, b in zip(w, features(line))) for line, _ in lines]
         print(f"{name}: {len(lines)} lines, AUC {auc(scores, [b for _, b in lines]):.3f}")
+    if args.lang and MULTI.exists():
+        lines = list(snippet_lines(MULTI, args.lang))
+        Xl, body = [features(line) for line, _ in lines], [b for _, b in lines]
+        own = fit(Xl, [1.0 if b else 0.0 for b in body])
+        score = lambda ws: auc([sum(a * b for a, b in zip(ws, x)) for x in Xl], body)
+        print(f"multi-dev {args.lang}: {len(lines)} lines, AUC {score(w):.3f} with these weights, "
+              f"{score(own):.3f} with weights fitted on them")
     if args.write:
         about = json.loads(WEIGHTS.read_text("utf-8"))["about"]
         WEIGHTS.write_text(json.dumps({"about": about, **weights}, indent=2) + "\n", encoding="utf-8")

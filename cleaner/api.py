@@ -10,7 +10,7 @@ from typing import Iterable, Optional, Sequence, Union
 
 from .engine import Engine
 from .language import detect
-from .examples import check_examples, examples_passed, remember_passed
+from .examples import check_examples_once
 from .model import CleanResult, CleanerError, Rule
 from .rules import default_rules_dir, load_packs
 
@@ -41,12 +41,11 @@ def load_rules(
     if unknown:
         raise CleanerError(f"--disable {unknown[0]!r}: no rule or category of that name")
     out = [r for r in out if r.id not in disable and r.category not in disable]
-    if check and not examples_passed(out):
-        problems = check_examples(out)
+    if check:
+        problems = check_examples_once(out)
         if problems:
             raise CleanerError(problems[0] if len(problems) == 1
                                else f"{len(problems)} rule examples fail:\n" + "\n".join(problems), problems)
-        remember_passed(out)
     return out
 
 
@@ -132,17 +131,12 @@ class Cleaner:
                 language=language)
         return engine
 
-    def rules_for(self, language: Optional[str]) -> list[Rule]:
-        """The rules that run on text in ``language`` (None: the core packs only)."""
-        return list(self._engine_for(language if language in self.languages else None).rules)
-
     @property
     def fingerprint(self) -> str:
         """A short hash of the rules as loaded: two runs with the same fingerprint clean alike."""
         h = hashlib.sha256()
         for r in self.rules:
-            h.update(repr((r.id, r.category, r.source, r.action, r.replacement, r.window, r.triggers,
-                           r.max_length, r.when, r.region, r.languages)).encode("utf-8"))
+            h.update(repr(r.signature()).encode("utf-8"))
         h.update(self.config.lang.encode("utf-8"))
         return h.hexdigest()[:16]
 

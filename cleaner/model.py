@@ -51,6 +51,11 @@ class Rule:
     def where(self) -> str:
         return f"{self.path}:{self.line}"
 
+    def signature(self) -> tuple:
+        """Everything about the rule that decides what it does to a text (its examples aside)."""
+        return (self.id, self.category, self.source, self.action, self.replacement, self.window, self.triggers,
+                self.max_length, self.when, self.region, self.languages)
+
     def condition(self, key: str):
         """The rule's condition of that ``when`` key, or None."""
         return next((c for c in self.when if c.key == key), None)

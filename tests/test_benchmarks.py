@@ -22,7 +22,8 @@ def run_bench(script: str, *args: str) -> str:
     ("bench_corpus.py", ["--mb", "1"], "--jobs 2 / --jobs 1 throughput"),
     ("bench_stage_cost.py", ["--rounds", "1"], "the stage's cost"),
     ("bench_stage_cost.py", ["--rounds", "1", "--languages"], "the stage's cost"),
-    ("fit_prose_score.py", [], "AUC"),
+    ("fit_prose_score.py", ["--lang", "de"], "AUC"),
+    ("compare_langid.py", [], "stopword counts (cleaner)"),
 ])
 def test_benchmark_runs(script, args, expect):
     assert expect in run_bench(script, *args)
