@@ -88,8 +88,8 @@ def test_default_packs_meet_the_development_set_targets():
     s = summarise([evaluate_doc(r, c.clean) for r in read_records(str(DEV))], c.rules)
     assert s["removal_precision"] >= 0.985
     assert s["body_token_retention"] >= 0.995
-    assert s["boilerplate_line_recall"] >= 0.815
-    assert s["token_f1"] >= 0.965
+    assert s["boilerplate_line_recall"] >= 0.88
+    assert s["token_f1"] >= 0.972
 
 
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared" / "bench"
@@ -102,8 +102,9 @@ def test_default_packs_meet_the_second_development_set_figures():
     c = Cleaner()
     s = summarise([evaluate_doc(r, c.clean) for r in read_records(str(SHARED / "dev2.jsonl"))], c.rules)
     assert s["body_token_retention"] >= 0.99
-    assert s["boilerplate_line_recall"] >= 0.56
-    assert s["kinds"]["comments"]["removed_share"] >= 0.80  # whole threads below the article
+    assert s["boilerplate_line_recall"] >= 0.70
+    assert s["removal_precision"] >= 0.95
+    assert s["kinds"]["comments"]["removed_share"] >= 0.95  # whole threads below the article
     assert s["kinds"]["body"]["removed_share"] <= 0.025
 
 
