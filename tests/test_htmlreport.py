@@ -119,7 +119,8 @@ def test_data_stays_bounded(run_1000, cleaner, tmp_path):
 
 
 def test_a_huge_page_is_cut(cleaner):
-    text = "Credit: AP\n\nA story paragraph that is long enough to stay where it is.\n" * 3000
+    # A blank line under each paragraph: a paragraph glued to the credit below it would be its caption.
+    text = "Credit: AP\n\nA story paragraph that is long enough to stay where it is.\n\n" * 3000
     result = cleaner.clean(text)
     assert len(result.removals) == 3000
     data = ReportData()

@@ -30,7 +30,9 @@ PROSE = [
 
 def page(n: int, furniture=FURNITURE) -> str:
     body = [PROSE[(n + i) % len(PROSE)].replace("The", f"The {n}th", 1) for i in range(3)]
-    return "\n\n".join([furniture[0], *body, *furniture[1:]]) + "\n"
+    # The furniture stands between the paragraphs, where no default rule can tell it from a
+    # subheading: only its repetition across pages gives it away.
+    return "\n\n".join([furniture[0], body[0], furniture[1], body[1], *furniture[2:-1], body[2], furniture[-1]]) + "\n"
 
 
 def write_corpus(path, pages=12, sites=3, compress=False):
