@@ -184,8 +184,10 @@ class OutsideArticle(Condition):
     def before(self, t, li: int, last: int) -> bool:
         # Before the pattern only once the span is known: working it out costs a page's line
         # figures, which most pages never need, as no line there meets the rest of the rule.
-        known = t.known_article()
-        return True if known is None or t.rule.region else self._holds([known] if known else [], li)
+        if t.rule.region:
+            return True
+        known = t.doc.article.get(False)  # t.known_article(), inline: this runs once a line
+        return True if known is None else self._holds([known] if known else [], li)
 
     def after(self, t, li: int, last: int) -> bool:
         return self._holds(t.spans(), li)

@@ -9,18 +9,21 @@ so the log is an exact patch of the input.
 from __future__ import annotations
 
 import heapq
+from itertools import compress, filterfalse
+from operator import attrgetter, not_
 from typing import Optional, Sequence
 
 from .deadline import Budget, Limits, Overrun, within
 from .document import Document, edit_line
 from .gate import Gate
-from .linestats import LineStats, line_stats
+from .linestats import LineStats, line_stats, line_stats_many
 from .log import build_log
 from .model import CleanResult, Removal, Rule, apply_removals
 from .plan import Plan, compile_plans
 from .span import Span, find_span
 
 MAX_ROUNDS = 6
+_SCORE, _WORDS = attrgetter("score"), attrgetter("words")
 # Up to this many candidate lines (summed over rules), pattern calls carry their own time limit;
 # above it, one deadline for the whole text is cheaper (see deadline.py).
 FEW_TESTS = 4
@@ -75,11 +78,17 @@ class Trial:
         doc = self.doc
         found = doc.article.get(regional)
         if found is None:
-            lines = [li for li in range(doc.n) if not doc.blank[li] and li not in doc.dropped]
-            figures = [self.stats(li) for li in lines]
+            # Worked out again after every change, so in C loops where it can be: the lines still
+            # there and not blank, and their figures, most of them known from the last time.
+            lines = list(filterfalse(doc.dropped.__contains__, compress(range(doc.n), map(not_, doc.blank))))
+            figures = list(map(doc.stats.get, lines))
+            if None in figures:  # the first time, most of the page: its lines' figures at once
+                missing = [li for li, f in zip(lines, figures) if f is None]
+                doc.stats.update(zip(missing, line_stats_many([doc.texts[li] for li in missing])))
+                figures = list(map(doc.stats.__getitem__, lines))
             barriers = self._barriers(regional) if self._barriers is not None else frozenset()
             found = doc.article[regional] = find_span(
-                lines, [f.score for f in figures], [f.words for f in figures], barriers) or False
+                lines, list(map(_SCORE, figures)), list(map(_WORDS, figures)), barriers) or False
         return found or None
 
     def known_article(self):
@@ -247,13 +256,15 @@ class Engine:
             # A line in a run of lines that meet everything stands in a run of lines that meet
             # less: the runs of matches are found first, then of lines that also meet the tests of
             # the line itself, and only then are the tests of the whole page made (the span).
-            hits = [li for li in live if (not doc.blank[li] or not plan.drops) and matches(li)]
+            blank, drops = doc.blank, plan.drops
+            hits = [li for li in live if (not blank[li] or not drops) and matches(li)]
             for tests in (after[:len(after) - plan.after_wide], after[len(after) - plan.after_wide:]):
                 hits = _runs(hits, doc, plan.min_run)
-                hits = [li for li in hits if all(c(t, li, li) for c in tests)] if tests else hits
+                hits = [li for li in hits if _passes(tests, t, li)] if tests else hits
             hits = _runs(hits, doc, plan.min_run)
         else:
-            hits = [li for li in live if (not doc.blank[li] or not plan.drops) and holds(li)]
+            blank, drops = doc.blank, plan.drops
+            hits = [li for li in live if (not blank[li] or not drops) and holds(li)]
         if plan.min_run and plan.walk == "edges":
             hits = _runs(hits, doc, plan.min_run)
         if plan.region:
@@ -406,6 +417,8 @@ def _take_region(plan: Plan, t: Trial, hits: list[int]) -> set[int]:
     (`to_end`), or from the top to its last hit before the article (`from_top`). A region never
     starts inside the article's span, nor on a page without a clear one. Each line goes on its own
     record, under the rule; a line holding a line separator stays (document.py)."""
+    if not hits:
+        return set()  # no marker: the span is not worked out for nothing (it costs the page's figures)
     spans, doc = t.spans(), t.doc
     side = "after" if plan.region == "to_end" else "before"
     markers = [li for li in hits if any(span.where(li) == side for span in spans)]
@@ -421,6 +434,14 @@ def _take_region(plan: Plan, t: Trial, hits: list[int]) -> set[int]:
     return taken
 
 
+def _passes(tests, t: Trial, li: int) -> bool:
+    """Whether line li meets every one of ``tests`` (the first that fails ends it)."""
+    for c in tests:
+        if not c(t, li, li):
+            return False
+    return True
+
+
 def _still_there(doc: Document, li: int, step: int, most: int) -> list[int]:
     """Up to ``most`` lines not removed (blank or not) past line li, in the direction of ``step``."""
     out, i = [], li + step
@@ -432,17 +453,21 @@ def _still_there(doc: Document, li: int, step: int, most: int) -> list[int]:
 
 
 def _runs(hits: list[int], doc: Document, min_run: int) -> list[int]:
-    """Keep hits that stand in a run of at least ``min_run``; blank and removed lines do not break a run."""
-    if not hits:
-        return hits
-    hit_set, keep, run = set(hits), [], []
-    for i in range(hits[0], hits[-1] + 1):
-        if i in hit_set:
-            run.append(i)
-        elif doc.live(i):
-            if len(run) >= min_run:
-                keep.extend(run)
-            run = []
+    """Keep hits (in order) that stand in a run of at least ``min_run``; blank and removed lines do
+    not break a run. Only the gaps between hits are looked at: most hits are next to each other."""
+    blank, dropped = doc.blank, doc.dropped
+    keep, run, prev = [], [], -1
+    for li in hits:
+        if run:
+            gap = prev + 1
+            while gap < li and (blank[gap] or gap in dropped):
+                gap += 1
+            if gap < li:  # a line still there between: the run ends
+                if len(run) >= min_run:
+                    keep.extend(run)
+                run = []
+        run.append(li)
+        prev = li
     if len(run) >= min_run:
         keep.extend(run)
     return keep
