@@ -51,6 +51,12 @@ class Condition:
     #: Overridden by a condition that tests once the pattern matched; None: no such test.
     after = None
 
+    def settled_from(self, edge: str) -> bool:
+        """Whether, walking in from ``edge`` ("first": the top, "last": the bottom), the first line
+        that fails this test has every line further in failing it too: an edge walk may then make
+        the test on its hits alone, after the walk (engine.py, ``Plan.after_edges``)."""
+        return False
+
 
 class First(Condition):
     key, most, scope, walk = "first", 1_000, "document", "edges"
@@ -191,6 +197,11 @@ class OutsideArticle(Condition):
 
     def after(self, t, li: int, last: int) -> bool:
         return self._holds(t.spans(), li)
+
+    def settled_from(self, edge: str) -> bool:
+        # A span is one stretch: from the bottom, the first line in it or above it has every line
+        # further up in it or above it too (and with no clear span every line fails).
+        return (edge, self.value) in (("last", "after"), ("first", "before"))
 
     def narrow(self, t, pool: set) -> set:
         """Once the span is known, only the lines on the named side of it, in one pass."""

@@ -249,7 +249,14 @@ class Engine:
         else:
             live = sorted(pool - doc.dropped.keys())
         if plan.walk == "edges":
-            hits = self._edge_hits(plan, doc, live, holds, check)
+            if plan.after_edges:
+                walking = plan.after_walk
+                hits = self._edge_hits(plan, doc, live, lambda li: matches(li) and _passes(walking, t, li), check)
+                if plan.min_run:  # runs too short already are no run once some of them go
+                    hits = _runs(hits, doc, plan.min_run)
+                hits = [li for li in hits if _passes(plan.after_edges, t, li)]
+            else:
+                hits = self._edge_hits(plan, doc, live, holds, check)
         elif plan.searches and not before and not after and not plan.min_run:
             hits = live  # finding the matches below is the test: one pattern call a line, not two
         elif plan.min_run:

@@ -32,6 +32,11 @@ class Plan:
     before: tuple[Callable, ...]
     after: tuple[Callable, ...]  # those of the line and its neighbours first, the document's last
     after_wide: int  # how many of ``after``, at its end, look at the whole document
+    # An edge walk's split of ``after``: what it tests as it walks, and what it may test on its
+    # hits once it has walked (see Condition.settled_from): a span not asked for while walking
+    # is one most pages never work out.
+    after_walk: tuple[Callable, ...]
+    after_edges: tuple[Callable, ...]
     narrow: tuple[Callable, ...]  # (trial, pool) -> the part of the pool that can hold at all
     first: Optional[int]
     last: Optional[int]
@@ -71,6 +76,8 @@ def compile_plan(index: int, rule: Rule) -> Plan:
     values = {c.key: c.value for c in conds}
     # The document's tests last: they may need the whole page worked out (the article's span).
     after = sorted((c for c in tested if c.after is not None and _tests_after(c)), key=lambda c: c.scope == "document")
+    edges = [k for k in ("first", "last") if k in values]
+    settled = [c for c in after if edges and all(c.settled_from(k) for k in edges)]
     edit = ACTIONS[rule.action]
     if window:
         walk = "window"
@@ -90,6 +97,7 @@ def compile_plan(index: int, rule: Rule) -> Plan:
         before=tuple(c.before for c in tested if c.before is not None),
         after=tuple(c.after for c in after),
         after_wide=sum(c.scope == "document" for c in after),
+        after_walk=tuple(c.after for c in after if c not in settled), after_edges=tuple(c.after for c in settled),
         narrow=tuple(c.narrow for c in conds if c.narrow is not None),
         first=values.get("first"), last=values.get("last"), min_run=values.get("min_run"),
         wide=wide, neighbourly=neighbourly, step=step, anchors=anchors, walk=walk, edit=edit,

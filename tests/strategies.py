@@ -13,7 +13,9 @@ sentence = st.builds(
 paragraph = st.lists(sentence, min_size=1, max_size=4).map(" ".join)
 article = st.lists(paragraph, min_size=1, max_size=8)
 
-caption_text = st.lists(word, min_size=4, max_size=12).map(lambda ws: " ".join([ws[0].capitalize(), *ws[1:]]))
+# A caption of 12 characters or more: caption-counter-caption leaves shorter repeats alone.
+caption_text = st.lists(word, min_size=4, max_size=12).map(lambda ws: " ".join([ws[0].capitalize(), *ws[1:]])).filter(
+    lambda c: len(c) >= 12)
 agency = st.sampled_from(["AP", "Reuters", "AFP", "Getty Images", "EPA", "Alamy", "PA"])
 caption_block = st.builds(
     lambda c, n, credit: f"{c}\n{n}\n{c}" + (f"Credit: {credit}" if credit else ""),

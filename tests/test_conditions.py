@@ -157,3 +157,23 @@ def test_a_page_of_short_lines_has_no_clear_span():
     span = find_span(lines, scores, [6] * 8)
     assert span is None or not span.clear
     assert find_span([0, 1], [0.1, 0.2], [3, 3]) is None
+
+
+def test_an_edge_walk_asks_for_the_span_only_for_a_run_it_found(tmp_path, monkeypatch):
+    # A rule that walks in from the bottom takes the span's test on its hits, after the walk: a
+    # page with no run to take never works the span out, and what it takes is what testing the
+    # span line by line as it walked would take.
+    import cleaner.engine as engine
+
+    asked = []
+    real = engine.find_span
+    monkeypatch.setattr(engine, "find_span", lambda *a, **k: asked.append(1) or real(*a, **k))
+    path = _pack(tmp_path, [{"id": "foot-tags", "description": "d", "pattern": "^[A-Z][a-z]+$",
+                             "when": {"outside_article": "after", "last": 2, "min_run": 3}}])
+    c = Cleaner(rules=[path], check=False)
+    prose = "\n\n".join(["The ferry resumed on Monday after a week of storms kept every boat in the harbour."] * 4)
+    assert c.clean(prose + "\n\nLeeds\n\nYork\n").removals == () and asked == []
+    out = c.clean(prose + "\n\nLeeds\n\nYork\n\nHull\n")
+    assert out.text == prose + "\n" and asked
+    # Short lines at the top are not below the article, walked to or not.
+    assert c.clean("Leeds\n\nYork\n\nHull\n\n" + prose + "\n").removals == ()
