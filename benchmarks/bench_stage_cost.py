@@ -4,6 +4,7 @@ several rounds.
 
     python benchmarks/bench_stage_cost.py [--packs 47-lists-and-menus 64-comment-threads] [--data FILE]
     python benchmarks/bench_stage_cost.py --languages     # English text: --lang auto against --lang none
+    python benchmarks/bench_stage_cost.py --instructions  # CPU instructions under valgrind (about 3 minutes)
 
 The default packs are the article-span stage (issue #11): the line statistics and the span are
 only worked out for pages where one of their rules has a candidate line. --languages measures what
@@ -13,6 +14,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import re
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -30,8 +34,13 @@ def main() -> None:
     ap.add_argument("--data", default=str(ROOT / "benchmarks" / "data" / "dev.jsonl"))
     ap.add_argument("--rounds", type=int, default=7)
     ap.add_argument("--languages", action="store_true", help="--lang auto against --lang none instead")
+    ap.add_argument("--instructions", action="store_true",
+                    help="count CPU instructions under valgrind's callgrind instead of timing: load does not move them")
+    ap.add_argument("--child", choices=["none", "with", "without"], help=argparse.SUPPRESS)
     args = ap.parse_args()
     texts = [json.loads(line)["noisy"] for line in open(args.data, encoding="utf-8")]
+    if args.instructions:
+        return count_instructions(args)
     if args.languages:
         full, without = Cleaner(check=False), Cleaner(check=False, lang="none")
         args.packs, ids = ["language detection and packs (--lang auto against none)"], []
@@ -39,6 +48,13 @@ def main() -> None:
         stage = [str(default_rules_dir() / f"{name}.yaml") for name in args.packs]
         ids = [r.id for pack in load_packs(stage) for r in pack.rules]
         full, without = Cleaner(check=False), Cleaner(disable=ids, check=False)
+    if args.child:  # one pass under valgrind (see count_instructions); "none" counts what every pass costs
+        for t in texts[:3]:
+            full.clean(t), without.clean(t)
+        cleaner = {"with": full, "without": without, "none": None}[args.child]
+        for t in texts if cleaner is not None else ():
+            cleaner.clean(t)
+        return
     # Each text is cleaned both ways in turn, so that whatever else the machine does falls on both
     # alike; the best of the rounds is kept.
     best = {"with": float("inf"), "without": float("inf")}
@@ -61,6 +77,28 @@ def main() -> None:
     print(f"the stage's cost: {best['with'] / best['without'] - 1:+.1%} of clean() time (target <= +{target}%)")
     if not args.languages:
         span_share(full, texts)
+
+
+def count_instructions(args) -> None:
+    """The stage's cost in instructions: each pass in its own process under callgrind, less a
+    process that loads the same and cleans nothing."""
+    counts = {}
+    for mode in ("none", "without", "with"):
+        cmd = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable, __file__,
+               "--child", mode, "--data", args.data, "--packs", *args.packs]
+        try:
+            out = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, "PYTHONHASHSEED": "0"})
+        except FileNotFoundError:
+            sys.exit("bench_stage_cost.py: --instructions needs valgrind (apt install valgrind)")
+        found = re.search(r"Collected : (\d+)", out.stderr)
+        if found is None:
+            sys.exit(f"bench_stage_cost.py: valgrind did not run: {out.stderr.strip()[-200:]}")
+        counts[mode] = int(found.group(1))
+    pages = sum(1 for _ in open(args.data, encoding="utf-8"))
+    without, full = counts["without"] - counts["none"], counts["with"] - counts["none"]
+    print(f"{pages} pages of {Path(args.data).name}; stage: {', '.join(args.packs)}")
+    print(f"instructions a page without the stage: {without / pages / 1e6:.3f} M, with it: {full / pages / 1e6:.3f} M")
+    print(f"the stage's cost: {full / without - 1:+.1%} of clean()'s instructions (target <= +15%)")
 
 
 def span_share(cleaner, texts) -> None:

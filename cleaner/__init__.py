@@ -5,4 +5,4 @@ from .model import CleanResult, CleanerError, Removal, Rule, RulePack, apply_rem
 
 __all__ = ["clean", "Cleaner", "CleanerConfig", "CleanResult", "Removal", "Rule", "RulePack", "CleanerError",
            "load_rules", "apply_removals"]
-__version__ = "0.3.0"
+__version__ = "0.4.0"
