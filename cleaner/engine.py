@@ -226,10 +226,7 @@ class Engine:
             return search(texts[li]) if timeout is None else t.call(search, texts[li], li + 1)
 
         def rest(li):  # what is tested once the pattern matched
-            for c in after:
-                if not c(t, li, li):
-                    return False
-            return True
+            return _passes(after, t, li)
 
         def holds(li):
             return matches(li) and rest(li)
@@ -460,8 +457,9 @@ def _still_there(doc: Document, li: int, step: int, most: int) -> list[int]:
 
 
 def _runs(hits: list[int], doc: Document, min_run: int) -> list[int]:
-    """Keep hits (in order) that stand in a run of at least ``min_run``; blank and removed lines do
-    not break a run. Only the gaps between hits are looked at: most hits are next to each other."""
+    """Keep the hits (line numbers in ascending order) that stand in a run of at least ``min_run``;
+    blank and removed lines do not break a run. Only the gaps between hits are looked at: most hits
+    are next to each other."""
     blank, dropped = doc.blank, doc.dropped
     keep, run, prev = [], [], -1
     for li in hits:

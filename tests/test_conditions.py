@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cleaner import Cleaner
 from cleaner import conditions as conditions_module
@@ -177,3 +179,19 @@ def test_an_edge_walk_asks_for_the_span_only_for_a_run_it_found(tmp_path, monkey
     assert out.text == prose + "\n" and asked
     # Short lines at the top are not below the article, walked to or not.
     assert c.clean("Leeds\n\nYork\n\nHull\n\n" + prose + "\n").removals == ()
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(max_size=160)
+                | st.sampled_from(["Ann Lee", "“Quote,” she said.", "Über 3 km — oder?", "À la carte", "@handle",
+                                   "www.example.com", "ÉTÉ 2019", "x\u00a0y", "٣ أرقام", "", "a\nb", "ǅemal Ǉubo"]),
+                max_size=60))
+def test_a_page_s_line_figures_at_once_are_each_line_s_figures(lines):
+    # line_stats_many counts a page in one go (and lines that are not ASCII through ASCII stand-ins):
+    # it must give every figure, to the last bit of the score, that line_stats gives the line alone.
+    from cleaner.linestats import line_stats_many
+
+    def figures(s):
+        return (s.words, s.title, s.symbols, s.handles, s.end, s.score)
+
+    assert [figures(s) for s in line_stats_many(lines)] == [figures(line_stats(line)) for line in lines]
