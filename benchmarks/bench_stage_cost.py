@@ -40,7 +40,7 @@ def main() -> None:
     args = ap.parse_args()
     texts = [json.loads(line)["noisy"] for line in open(args.data, encoding="utf-8")]
     if args.instructions:
-        return count_instructions(args)
+        return count_instructions(args, len(texts))
     if args.languages:
         full, without = Cleaner(check=False), Cleaner(check=False, lang="none")
         args.packs, ids = ["language detection and packs (--lang auto against none)"], []
@@ -79,7 +79,7 @@ def main() -> None:
         span_share(full, texts)
 
 
-def count_instructions(args) -> None:
+def count_instructions(args, pages: int) -> None:
     """The stage's cost in instructions: each pass in its own process under callgrind, less a
     process that loads the same and cleans nothing."""
     counts = {}
@@ -94,7 +94,6 @@ def count_instructions(args) -> None:
         if found is None:
             sys.exit(f"bench_stage_cost.py: valgrind did not run: {out.stderr.strip()[-200:]}")
         counts[mode] = int(found.group(1))
-    pages = sum(1 for _ in open(args.data, encoding="utf-8"))
     without, full = counts["without"] - counts["none"], counts["with"] - counts["none"]
     print(f"{pages} pages of {Path(args.data).name}; stage: {', '.join(args.packs)}")
     print(f"instructions a page without the stage: {without / pages / 1e6:.3f} M, with it: {full / pages / 1e6:.3f} M")
